@@ -1,0 +1,58 @@
+# Entry points for users and CI. Every target sets up what it needs: a virtual environment in .venv
+# and the collections in ./collections. Variables: PYTHON (interpreter for the venv), ARGS (extra
+# ansible-playbook arguments, e.g. ARGS='-e lab_name=mylab').
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+PLAYBOOK := $(BIN)/ansible-playbook
+
+.PHONY: help setup site verify cleanup test lint unit integration clean
+
+help:
+	@echo "make site      set up .venv and the collections, then run site.yml"
+	@echo "make verify    run verify.yml (the data is still there)"
+	@echo "make cleanup   run cleanup.yml (keeps the volume)"
+	@echo "make test      lint, unit and integration tests (needs a Docker engine or root)"
+	@echo "make clean     remove .venv and ./collections"
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(BIN)/activate tests/requirements.txt
+	$(BIN)/pip install --quiet -r tests/requirements.txt
+	touch $@
+
+collections/.installed: $(BIN)/activate requirements.yml
+	$(BIN)/python tools/install_collections.py
+	touch $@
+
+setup: $(BIN)/activate collections/.installed
+
+site: setup
+	$(PLAYBOOK) site.yml $(ARGS)
+
+verify: setup
+	$(PLAYBOOK) verify.yml $(ARGS)
+
+cleanup: setup
+	$(PLAYBOOK) cleanup.yml $(ARGS)
+
+lint: setup $(VENV)/.dev-installed
+	$(BIN)/ruff check app tests tools
+	$(BIN)/ruff format --check app tests tools
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: setup $(VENV)/.dev-installed
+	$(BIN)/python -m pytest tests/integration -q
+
+test: lint unit integration
+
+clean:
+	rm -rf $(VENV) collections
