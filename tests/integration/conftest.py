@@ -36,12 +36,14 @@ class PlaybookRun:
         return int(match.group(1))
 
 
-def run_playbook(playbook, *arguments, language="C.UTF-8"):
-    """Run one of the entry playbooks from the project folder and return its PlaybookRun."""
+def run_playbook(playbook, *arguments, environment=None):
+    """Run one of the entry playbooks from the project folder and return its PlaybookRun.
+
+    The run gets the C.UTF-8 locale with English messages, unless environment overrides them.
+    """
     ansible_playbook = Path(sys.executable).with_name("ansible-playbook")
-    environment = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    environment.update(LANG=language, LC_ALL=language)
-    environment.pop("LC_MESSAGES", None)
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("LC_", "LANG"))}
+    environment = dict(base, ANSIBLE_NOCOLOR="1", LANG="C.UTF-8", **(environment or {}))
     completed = subprocess.run(
         [str(ansible_playbook), playbook, *arguments],
         cwd=PROJECT_DIR,
