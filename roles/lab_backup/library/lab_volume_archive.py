@@ -1,0 +1,221 @@
+#!/usr/bin/python
+"""Ansible module: copy a named volume to a .tar.gz archive, or an archive into a new volume."""
+
+DOCUMENTATION = r"""
+module: lab_volume_archive
+short_description: Back up a Docker volume to a .tar.gz file, or restore one into an empty volume
+description:
+  - With O(state=exported), writes every file of the volume, with owners and modes, to a gzip
+    compressed tar archive. The archive is written next to O(path) under a temporary name and
+    renamed when complete, so an interrupted backup never leaves a partial file at O(path).
+  - With O(state=imported), extracts such an archive into a volume that must exist and be empty.
+  - Both mount the volume in a container that is created but never started, so no code of the
+    image runs. The Docker SDK for Python copies the files through the engine's archive API.
+options:
+  volume:
+    description: Name of the volume.
+    type: str
+    required: true
+  images:
+    description: Images for the helper container; the first one present on the engine is used.
+    type: list
+    elements: str
+    required: true
+  path:
+    description: Archive file on the managed host.
+    type: path
+    required: true
+  state:
+    description: V(exported) writes the archive, V(imported) reads it into the volume.
+    type: str
+    choices: [exported, imported]
+    default: exported
+  docker_host:
+    description: Address of the Docker engine.
+    type: str
+    default: unix:///var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+requirements:
+  - docker (Docker SDK for Python) 7.1 or later
+"""
+
+RETURN = r"""
+path:
+  description: The archive file.
+  type: str
+  returned: always
+files:
+  description: Number of files and folders in the archive, the volume's top folder included.
+  type: int
+  returned: success, outside check mode
+sha256:
+  description: SHA-256 of the archive file.
+  type: str
+  returned: success, outside check mode
+"""
+
+import gzip
+import hashlib
+import os
+import tarfile
+import tempfile
+import uuid
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    import docker
+    from docker.errors import DockerException, NotFound
+except ImportError:
+    docker = None
+
+# The top folder of the archive: the engine names it after the path it copies (/data).
+ARCHIVE_TOP = "data"
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as archive:
+        for block in iter(lambda: archive.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pick_image(client, names):
+    """Return the first image name of names that is present on the engine, or None."""
+    for name in names:
+        try:
+            client.images.get(name)
+            return name
+        except NotFound:
+            continue
+    return None
+
+
+def create_helper(client, image, volume, read_only):
+    """Create, without starting, a container that mounts volume at /data."""
+    return client.containers.create(
+        image,
+        command=["true"],
+        name=f"lab-archive-{uuid.uuid4().hex[:12]}",
+        volumes={volume: {"bind": "/data", "mode": "ro" if read_only else "rw"}},
+        network_disabled=True,
+        labels={"io.persistence-lab.helper": "archive"},
+    )
+
+
+def export_volume(container, path):
+    """Write /data of container to path as .tar.gz and return the number of members."""
+    folder = os.path.dirname(path) or "."
+    chunks, _ = container.get_archive("/data")
+    handle, temporary = tempfile.mkstemp(prefix=".lab-backup-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb") as packed:
+            for chunk in chunks:
+                packed.write(chunk)
+        os.chmod(temporary, 0o600)
+        with tarfile.open(temporary, "r:gz") as archive:
+            members = len(archive.getmembers())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return members
+
+
+def unsafe_members(archive):
+    """Return the names of members that would land outside /data, or are not files or folders."""
+    unsafe = []
+    for member in archive.getmembers():
+        parts = member.name.split("/")
+        if member.name.startswith("/") or ".." in parts or parts[0] != ARCHIVE_TOP:
+            unsafe.append(member.name)
+        elif not (member.isfile() or member.isdir()):
+            unsafe.append(member.name)
+    return unsafe
+
+
+def volume_is_empty(container):
+    chunks, _ = container.get_archive("/data")
+    with tempfile.TemporaryFile() as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+        copy.seek(0)
+        with tarfile.open(fileobj=copy) as archive:
+            return all(member.name == ARCHIVE_TOP for member in archive.getmembers())
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "volume": {"type": "str", "required": True},
+            "images": {"type": "list", "elements": "str", "required": True},
+            "path": {"type": "path", "required": True},
+            "state": {"type": "str", "choices": ["exported", "imported"], "default": "exported"},
+            "docker_host": {"type": "str", "default": "unix:///var/run/docker.sock"},
+        },
+        supports_check_mode=True,
+    )
+    if docker is None:
+        module.fail_json(msg="The Docker SDK for Python is missing: pip install 'docker>=7.1.0'.")
+
+    volume = module.params["volume"]
+    path = module.params["path"]
+    result = {"changed": False, "path": path}
+
+    try:
+        client = docker.DockerClient(base_url=module.params["docker_host"])
+        client.volumes.get(volume)
+    except NotFound:
+        module.fail_json(msg=f"Volume {volume} not found.", **result)
+    except DockerException as error:
+        module.fail_json(msg=f"Docker engine error: {error}", **result)
+
+    image = pick_image(client, module.params["images"])
+    if image is None:
+        names = ", ".join(module.params["images"])
+        module.fail_json(msg=f"None of the images {names} is present to mount the volume with.")
+
+    exporting = module.params["state"] == "exported"
+    if not exporting:
+        if not os.path.isfile(path):
+            module.fail_json(msg=f"Archive {path} not found.", **result)
+        try:
+            with tarfile.open(path, "r:gz") as archive:
+                unsafe = unsafe_members(archive)
+        except (OSError, tarfile.TarError, EOFError) as error:
+            module.fail_json(msg=f"{path} is not a .tar.gz archive: {error}", **result)
+        if unsafe:
+            listed = ", ".join(unsafe[:5])
+            module.fail_json(msg=f"{path} holds entries outside {ARCHIVE_TOP}/: {listed}", **result)
+    elif not os.path.isdir(os.path.dirname(path) or "."):
+        module.fail_json(msg=f"Folder of {path} not found.", **result)
+
+    container = create_helper(client, image, volume, read_only=exporting)
+    try:
+        if exporting:
+            result["changed"] = True
+            if not module.check_mode:
+                result["files"] = export_volume(container, path)
+                result["sha256"] = sha256_of(path)
+        else:
+            if not volume_is_empty(container):
+                module.fail_json(msg=f"Volume {volume} is not empty; restore into a new one.")
+            result["changed"] = True
+            if not module.check_mode:
+                with gzip.open(path, "rb") as unpacked:
+                    container.put_archive("/", unpacked.read())
+                result["sha256"] = sha256_of(path)
+    except DockerException as error:
+        module.fail_json(msg=f"Docker engine error: {error}", **result)
+    finally:
+        container.remove(force=True)
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
