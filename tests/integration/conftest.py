@@ -101,14 +101,35 @@ class Lab:
         finally:
             container.remove(force=True)
 
+    def put_files(self, files):
+        """Write files (name -> bytes) into the volume's top folder, owned by the app's user."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for name, content in files.items():
+                entry = tarfile.TarInfo(f"data/{name}")
+                entry.size, entry.uid, entry.gid, entry.mode = len(content), 10001, 10001, 0o644
+                archive.addfile(entry, io.BytesIO(content))
+        container = self.client.containers.create(
+            self.any_local_image(),
+            command=["true"],
+            volumes={self.volume: {"bind": "/data", "mode": "rw"}},
+            network_mode="none",
+        )
+        try:
+            container.put_archive("/", buffer.getvalue())
+        finally:
+            container.remove(force=True)
+
     def remove_everything(self):
         """Remove every Docker object of this lab, whatever state a test left it in."""
         for container in self.client.containers.list(all=True, filters={"name": self.name}):
             container.remove(force=True)
         for network in self.client.networks.list(names=[self.network]):
             network.remove()
-        for image in self.client.images.list(name=f"{self.name}-app"):
-            self.client.images.remove(image.id, force=True)
+        images = self.client.images.list(filters={"label": f"{LABEL}={self.name}"})
+        images += self.client.images.list(name=f"{self.name}-app")
+        for image_id in {image.id for image in images}:
+            self.client.images.remove(image_id, force=True)
         for volume in self.client.volumes.list(filters={"name": self.name}):
             volume.remove(force=True)
 

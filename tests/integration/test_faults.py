@@ -1,0 +1,171 @@
+"""Faults of the engine, the data and the settings: each stops with a message, and no data is lost."""
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+
+from conftest import LABEL, run_playbook
+from test_playbooks import customers_in
+
+# Run in a child process: start a write that reaches the database file, then die without
+# committing, as a killed writer container would. It leaves a hot journal next to the file.
+INTERRUPTED_SEED = """
+import os, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA cache_size = 1")
+connection.execute("BEGIN IMMEDIATE")
+for number in range(3000):
+    connection.execute("INSERT INTO customers (name) VALUES (?)", ("Killed %05d " % number + "x" * 100,))
+os._exit(0)
+"""
+
+
+def make_database(path, statements):
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    return path.read_bytes()
+
+
+def test_verify_rejects_file_that_is_not_database(provisioned_lab):
+    lab, _ = provisioned_lab
+    original = lab.read_database()
+    lab.put_files({"demo.db": b"these are not the customers you are looking for\n" * 20})
+    try:
+        verify_run = lab.run("verify.yml")
+        site_run = lab.run("site.yml")
+
+        assert verify_run.returncode != 0
+        assert "exit code 5" in verify_run.output
+        assert site_run.returncode != 0
+        assert "exit code 5" in site_run.output
+        assert lab.read_database().startswith(b"these are not the customers")
+    finally:
+        lab.put_files({"demo.db": original})
+
+
+def test_site_keeps_table_of_other_shape(provisioned_lab, tmp_path):
+    lab, _ = provisioned_lab
+    original = lab.read_database()
+    foreign = make_database(
+        tmp_path / "foreign.db",
+        ["CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)",
+         "INSERT INTO customers (email) VALUES ('ana@example.org')"],
+    )
+    lab.put_files({"demo.db": foreign})
+    try:
+        site_run = lab.run("site.yml")
+
+        assert site_run.returncode != 0
+        assert "exit code 6" in site_run.output
+        assert "email" in site_run.output
+        assert lab.read_database() == foreign
+    finally:
+        lab.put_files({"demo.db": original})
+
+
+def test_interrupted_seed_is_rolled_back(provisioned_lab, tmp_path):
+    lab, _ = provisioned_lab
+    database = tmp_path / "demo.db"
+    database.write_bytes(lab.read_database())
+    subprocess.run([sys.executable, "-c", INTERRUPTED_SEED, str(database)], check=True)
+    journal = tmp_path / "demo.db-journal"
+    assert journal.stat().st_size > 0
+    lab.put_files({"demo.db": database.read_bytes(), "demo.db-journal": journal.read_bytes()})
+
+    verify_run = lab.run("verify.yml")
+    site_run = lab.run("site.yml", "-e", '{"lab_customers": ["Alice", "Bruno", "Carla", "Dora"]}')
+
+    assert verify_run.returncode != 0
+    assert "exit code 8" in verify_run.output
+    assert site_run.returncode == 0, site_run.output[-4000:]
+    assert "Inserted 1 of 4" in site_run.output
+    assert customers_in(lab.read_database(), tmp_path) == ["Alice", "Bruno", "Carla", "Dora"]
+
+
+def test_verify_runs_integrity_check(provisioned_lab, tmp_path):
+    lab, _ = provisioned_lab
+    original = lab.read_database()
+    damaged = bytearray(original)
+    # Page 2 holds the customers table; its page header starts at its first byte.
+    page_size = int.from_bytes(original[16:18], "big")
+    damaged[page_size : page_size + 8] = b"\xff" * 8
+    lab.put_files({"demo.db": bytes(damaged)})
+    try:
+        verify_run = lab.run("verify.yml")
+
+        assert verify_run.returncode != 0
+        assert "exit code 5" in verify_run.output
+        assert lab.read_database() == bytes(damaged)
+    finally:
+        lab.put_files({"demo.db": original})
+
+
+def test_backup_and_restore_keep_customers(lab, tmp_path):
+    backups = tmp_path / "backups"
+    extra = '{"lab_customers": ["Alice", "Bruno", "Carla", "Zoë"]}'
+    assert lab.run("site.yml", "-e", extra).returncode == 0
+    before = lab.read_database()
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}"
+    )
+    archives = sorted(backups.glob(f"{lab.volume}-*.tar.gz"))
+    restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={archives[0]}")
+    verify_run = lab.run("verify.yml", "-e", extra)
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert len(archives) == 1
+    assert str(archives[0]) in cleanup_run.output
+    assert restore_run.returncode == 0, restore_run.output[-4000:]
+    assert verify_run.returncode == 0, verify_run.output[-4000:]
+    assert hashlib.sha256(lab.read_database()).digest() == hashlib.sha256(before).digest()
+    assert lab.client.volumes.get(lab.volume).attrs["Labels"][LABEL] == lab.name
+
+
+def test_restore_refuses_existing_volume(lab, tmp_path):
+    backups = tmp_path / "backups"
+    assert lab.run("site.yml").returncode == 0
+    lab.run("cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}")
+    archive = next(backups.glob("*.tar.gz"))
+    assert lab.run("site.yml", "-e", '{"lab_customers": ["Other"]}').returncode == 0
+    before = lab.read_database()
+
+    restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
+
+    assert restore_run.returncode != 0
+    assert "only fills a new volume" in restore_run.output
+    assert lab.read_database() == before
+
+
+def test_cleanup_never_removes_foreign_volume(lab):
+    lab.client.volumes.create(lab.volume)
+
+    cleanup_run = lab.run("cleanup.yml", "-e", "lab_teardown_remove_volume=true")
+
+    assert cleanup_run.returncode != 0
+    assert "was not created by this lab" in cleanup_run.output
+    assert lab.volume_exists()
+
+
+def test_missing_engine_names_socket(lab, tmp_path):
+    socket = tmp_path / "no-engine.sock"
+
+    verify_run = lab.run("verify.yml", environment={"DOCKER_HOST": f"unix://{socket}"})
+
+    assert verify_run.returncode != 0
+    assert f"No Docker engine answers at unix://{socket}" in verify_run.output
+    assert "DOCKER_HOST" in verify_run.output
+
+
+def test_invalid_lab_name_rejected(lab):
+    # Docker accepts upper case in volume names but not in image names.
+    bad_name = lab.name.upper()
+
+    run = run_playbook("site.yml", "-e", f"lab_name={bad_name}")
+
+    assert run.returncode != 0
+    assert f'Invalid lab_name "{bad_name}"' in run.output
+    assert not lab.client.volumes.list(filters={"name": bad_name})
+    assert not lab.client.networks.list(names=[f"{bad_name}-net"])
