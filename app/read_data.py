@@ -97,7 +97,10 @@ def print_report(report: CustomerReport, as_json: bool, language: str) -> None:
             "integrity": report.integrity,
             "customers": report.customers,
         }
-        print(json.dumps(document, ensure_ascii=False))
+        # ASCII escapes keep the output intact through Docker's json-file log driver, which
+        # splits lines longer than 16 KiB at byte offsets and replaces the halves of a split
+        # UTF-8 character with U+FFFD. The playbooks read --json output from those logs.
+        print(json.dumps(document, ensure_ascii=True))
         return
 
     for customer in report.customers:

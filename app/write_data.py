@@ -334,7 +334,8 @@ def preview_names(path: str, names: Sequence[str], language: str) -> WriteResult
 
 def print_result(result: WriteResult, as_json: bool, language: str) -> None:
     if as_json:
-        print(json.dumps(result._asdict(), ensure_ascii=False))
+        # ASCII only, like read_data.py --json, so Docker's log driver cannot split a character.
+        print(json.dumps(result._asdict(), ensure_ascii=True))
         return
 
     key = "dry_run_summary" if result.dry_run else "write_summary"

@@ -222,8 +222,7 @@ def test_unicode_names_round_trip(lab, database):
     assert [name.encode("utf-8") for name in stored] == [
         name.encode("utf-8") for name in UNICODE_NAMES
     ]
-    for name in UNICODE_NAMES:
-        assert name.encode("utf-8") in read.stdout
+    assert read.stdout.isascii()
 
 
 def test_unicode_names_file_round_trip(lab, tmp_path, database):
