@@ -48,8 +48,8 @@ cleanup: setup
 	$(PLAYBOOK) cleanup.yml $(ARGS)
 
 lint: setup $(VENV)/.dev-installed
-	$(BIN)/ruff check app tests tools
-	$(BIN)/ruff format --check app tests tools
+	$(BIN)/ruff check app tests tools roles
+	$(BIN)/ruff format --check app tests tools roles
 	$(BIN)/yamllint --strict .
 	$(ON_VENV_PATH) $(BIN)/ansible-lint --offline
 

@@ -1,4 +1,4 @@
-"""Faults of the engine, the data and the settings: each stops with a message, and no data is lost."""
+"""Faults of the engine, the data and the settings: each stops with a message and loses no data."""
 
 import hashlib
 import sqlite3
@@ -16,7 +16,8 @@ connection = sqlite3.connect(sys.argv[1], isolation_level=None)
 connection.execute("PRAGMA cache_size = 1")
 connection.execute("BEGIN IMMEDIATE")
 for number in range(3000):
-    connection.execute("INSERT INTO customers (name) VALUES (?)", ("Killed %05d " % number + "x" * 100,))
+    name = "Killed %05d " % number + "x" * 100
+    connection.execute("INSERT INTO customers (name) VALUES (?)", (name,))
 os._exit(0)
 """
 
@@ -50,8 +51,10 @@ def test_site_keeps_table_of_other_shape(provisioned_lab, tmp_path):
     original = lab.read_database()
     foreign = make_database(
         tmp_path / "foreign.db",
-        ["CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)",
-         "INSERT INTO customers (email) VALUES ('ana@example.org')"],
+        [
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)",
+            "INSERT INTO customers (email) VALUES ('ana@example.org')",
+        ],
     )
     lab.put_files({"demo.db": foreign})
     try:
@@ -127,7 +130,9 @@ def test_backup_and_restore_keep_customers(lab, tmp_path):
 def test_restore_refuses_existing_volume(lab, tmp_path):
     backups = tmp_path / "backups"
     assert lab.run("site.yml").returncode == 0
-    lab.run("cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}")
+    lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}"
+    )
     archive = next(backups.glob("*.tar.gz"))
     assert lab.run("site.yml", "-e", '{"lab_customers": ["Other"]}').returncode == 0
     before = lab.read_database()
@@ -169,3 +174,38 @@ def test_invalid_lab_name_rejected(lab):
     assert f'Invalid lab_name "{bad_name}"' in run.output
     assert not lab.client.volumes.list(filters={"name": bad_name})
     assert not lab.client.networks.list(names=[f"{bad_name}-net"])
+
+
+def test_site_seeds_customers_file(lab, tmp_path):
+    customers_file = tmp_path / "turma.csv"
+    names = [f"Aluno {number:04d} Conceição" for number in range(2000)]
+    customers_file.write_bytes(("\ufeffname\r\n" + "".join(f"{n}\r\n" for n in names)).encode())
+
+    site_run = lab.run("site.yml", "-e", f"lab_customers_file={customers_file}")
+    verify_run = lab.run("verify.yml", "-e", f"lab_customers_file={customers_file}")
+
+    assert site_run.returncode == 0, site_run.output[-4000:]
+    assert "Inserted 2003 of 2003" in site_run.output
+    assert verify_run.returncode == 0, verify_run.output[-4000:]
+    assert "All 2003 seeded customers" in verify_run.output
+    assert customers_in(lab.read_database(), tmp_path) == ["Alice", "Bruno", "Carla", *names]
+
+
+def test_site_rejects_invalid_customers_file(lab, tmp_path):
+    customers_file = tmp_path / "turma.csv"
+    customers_file.write_bytes(b"name\nAna\nJo\xe3o\n")
+
+    site_run = lab.run("site.yml", "-e", f"lab_customers_file={customers_file}")
+
+    assert site_run.returncode != 0
+    assert f"customers file {customers_file}, line 3: not valid UTF-8" in site_run.output
+    assert not lab.volume_exists()
+    assert not lab.network_exists()
+
+
+def test_site_rejects_customers_not_list(lab):
+    site_run = lab.run("site.yml", "-e", "lab_customers=Alice")
+
+    assert site_run.returncode != 0
+    assert "lab_customers must be a list of names" in site_run.output
+    assert not lab.volume_exists()

@@ -131,9 +131,8 @@ def unsafe_members(archive):
     unsafe = []
     for member in archive.getmembers():
         parts = member.name.split("/")
-        if member.name.startswith("/") or ".." in parts or parts[0] != ARCHIVE_TOP:
-            unsafe.append(member.name)
-        elif not (member.isfile() or member.isdir()):
+        outside = member.name.startswith("/") or ".." in parts or parts[0] != ARCHIVE_TOP
+        if outside or not (member.isfile() or member.isdir()):
             unsafe.append(member.name)
     return unsafe
 

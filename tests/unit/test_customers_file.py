@@ -1,0 +1,112 @@
+"""The lab_customers_file lookup plugin on real files: formats it accepts and errors it raises."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+PLUGIN = (
+    Path(__file__).resolve().parents[2] / "roles/lab_writer/lookup_plugins/lab_customers_file.py"
+)
+spec = importlib.util.spec_from_file_location("lab_customers_file", PLUGIN)
+plugin = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plugin)
+
+
+def read(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return plugin.read_customers(str(path))
+
+
+def error_of(tmp_path, name, content):
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        read(tmp_path, name, content)
+    error = caught.value
+    return error.key, plugin.MESSAGES["en"][error.key].format(**error.values)
+
+
+def test_csv_with_bom_and_crlf(tmp_path):
+    content = "\ufeffname,city\r\nAna,Recife\r\nJoão,Belém\r\n".encode()
+
+    assert read(tmp_path, "c.csv", content) == ["Ana", "João"]
+
+
+def test_csv_name_column_anywhere(tmp_path):
+    content = b'id,name\n1,Ana\n\n2,"Silva, Bia"\n'
+
+    assert read(tmp_path, "c.csv", content) == ["Ana", "Silva, Bia"]
+
+
+def test_json_names_and_objects(tmp_path):
+    content = '["Ana", {"name": "山田"}]'.encode()
+
+    assert read(tmp_path, "c.json", content) == ["Ana", "山田"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        plugin.read_customers(str(tmp_path / "absent.csv"))
+
+    assert caught.value.key == "not_found"
+
+
+def test_csv_without_name_column(tmp_path):
+    key, message = error_of(tmp_path, "c.csv", b"nome,cidade\nAna,Recife\n")
+
+    assert key == "no_name_column"
+    assert "line 1" in message
+    assert "nome, cidade" in message
+
+
+def test_csv_row_with_extra_field(tmp_path):
+    key, message = error_of(tmp_path, "c.csv", b"name\nAna\nBia,extra\n")
+
+    assert key == "field_count"
+    assert "line 3" in message
+
+
+def test_invalid_utf8_names_line(tmp_path):
+    key, message = error_of(tmp_path, "c.csv", b"name\nAna\nJo\xe3o\n")
+
+    assert key == "encoding"
+    assert "line 3" in message
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"name\r\n", b"[]", b"  \n"])
+def test_empty_file(tmp_path, content):
+    extension = ".json" if content.startswith(b"[") else ".csv"
+
+    key, _ = error_of(tmp_path, f"c{extension}", content)
+
+    assert key == "empty"
+
+
+def test_json_not_array(tmp_path):
+    key, _ = error_of(tmp_path, "c.json", b'{"name": "Ana"}')
+
+    assert key == "json_shape"
+
+
+def test_json_entry_not_text(tmp_path):
+    key, message = error_of(tmp_path, "c.json", b'["Ana", 42]')
+
+    assert key == "json_shape"
+    assert "entry 2 is 42" in message
+
+
+def test_invalid_json_names_line(tmp_path):
+    key, message = error_of(tmp_path, "c.json", b'[\n"Ana",\n"Bia"\n')
+
+    assert key == "json"
+    assert "line 4" in message
+
+
+def test_other_extension(tmp_path):
+    key, _ = error_of(tmp_path, "c.txt", b"Ana\n")
+
+    assert key == "extension"
+
+
+def test_portuguese_messages_match_english_keys():
+    assert plugin.MESSAGES["pt_BR"].keys() == plugin.MESSAGES["en"].keys()
