@@ -2,24 +2,10 @@
 
 import hashlib
 import sqlite3
-import subprocess
-import sys
 
 from conftest import LABEL, run_playbook
+from interrupted_write import interrupt_write
 from test_playbooks import customers_in
-
-# Run in a child process: start a write that reaches the database file, then die without
-# committing, as a killed writer container would. It leaves a hot journal next to the file.
-INTERRUPTED_SEED = """
-import os, sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("PRAGMA cache_size = 1")
-connection.execute("BEGIN IMMEDIATE")
-for number in range(3000):
-    name = "Killed %05d " % number + "x" * 100
-    connection.execute("INSERT INTO customers (name) VALUES (?)", (name,))
-os._exit(0)
-"""
 
 
 def make_database(path, statements):
@@ -72,7 +58,7 @@ def test_interrupted_seed_is_rolled_back(provisioned_lab, tmp_path):
     lab, _ = provisioned_lab
     database = tmp_path / "demo.db"
     database.write_bytes(lab.read_database())
-    subprocess.run([sys.executable, "-c", INTERRUPTED_SEED, str(database)], check=True)
+    interrupt_write(database)
     journal = tmp_path / "demo.db-journal"
     assert journal.stat().st_size > 0
     lab.put_files({"demo.db": database.read_bytes(), "demo.db-journal": journal.read_bytes()})

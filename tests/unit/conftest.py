@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from interrupted_write import interrupt_write
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 sys.path.insert(0, str(APP_DIR))
@@ -16,22 +17,6 @@ sys.path.insert(0, str(APP_DIR))
 # First 8 bytes of a rollback journal after SQLite has synced its header. Such a journal is hot
 # once its writer is gone, and SQLite rolls it back on the next read-write open.
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
-
-# Run in a child process: start a write that spills to the database file, then die without
-# committing or rolling back, as a killed container would.
-INTERRUPTED_WRITE_SCRIPT = """
-import os
-import sqlite3
-import sys
-
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("PRAGMA cache_size = 1")
-connection.execute("BEGIN IMMEDIATE")
-for number in range(3000):
-    name = "Interrupted %05d " % number + "x" * 100
-    connection.execute("INSERT INTO customers (name) VALUES (?)", (name,))
-os._exit(0)
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -112,12 +97,7 @@ class LabHelpers:
         finally:
             connection.close()
 
-    @staticmethod
-    def interrupt_write(path: str) -> None:
-        """Leave a hot journal next to path, from a write killed after it changed the file."""
-        subprocess.run(
-            [sys.executable, "-c", INTERRUPTED_WRITE_SCRIPT, path], check=True, timeout=60
-        )
+    interrupt_write = staticmethod(interrupt_write)
 
 
 @pytest.fixture
