@@ -195,3 +195,17 @@ def test_site_rejects_customers_not_list(lab):
     assert site_run.returncode != 0
     assert "lab_customers must be a list of names" in site_run.output
     assert not lab.volume_exists()
+
+
+def test_restore_of_broken_archive_leaves_no_volume(lab, tmp_path):
+    archive = tmp_path / "broken.tar.gz"
+    archive.write_bytes(b"not a backup\n")
+
+    first = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
+    second = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
+
+    assert first.returncode != 0
+    assert "is not a .tar.gz archive" in first.output
+    assert not lab.volume_exists()
+    assert second.returncode != 0
+    assert "is not a .tar.gz archive" in second.output

@@ -32,6 +32,12 @@ def test_csv_with_bom_and_crlf(tmp_path):
     assert read(tmp_path, "c.csv", content) == ["Ana", "João"]
 
 
+def test_csv_with_semicolons(tmp_path):
+    content = "\ufeffnome;name;cidade\r\n1;Conceição, Ana;Recife\r\n".encode()
+
+    assert read(tmp_path, "c.csv", content) == ["Conceição, Ana"]
+
+
 def test_csv_name_column_anywhere(tmp_path):
     content = b'id,name\n1,Ana\n\n2,"Silva, Bia"\n'
 

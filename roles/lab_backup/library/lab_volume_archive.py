@@ -42,6 +42,10 @@ requirements:
 """
 
 RETURN = r"""
+volume_was_empty:
+  description: The volume held no file before the import began; set with O(state=imported).
+  type: bool
+  returned: when the import began
 path:
   description: The archive file.
   type: str
@@ -137,6 +141,20 @@ def unsafe_members(archive):
     return unsafe
 
 
+def check_archive(module, path, result):
+    """Fail unless path is a .tar.gz archive whose entries all stay inside /data."""
+    if not os.path.isfile(path):
+        module.fail_json(msg=f"Archive {path} not found.", **result)
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            unsafe = unsafe_members(archive)
+    except (OSError, tarfile.TarError, EOFError) as error:
+        module.fail_json(msg=f"{path} is not a .tar.gz archive: {error}", **result)
+    if unsafe:
+        listed = ", ".join(unsafe[:5])
+        module.fail_json(msg=f"{path} holds entries outside {ARCHIVE_TOP}/: {listed}", **result)
+
+
 def volume_is_empty(container):
     chunks, _ = container.get_archive("/data")
     with tempfile.TemporaryFile() as copy:
@@ -179,18 +197,7 @@ def main():
         module.fail_json(msg=f"None of the images {names} is present to mount the volume with.")
 
     exporting = module.params["state"] == "exported"
-    if not exporting:
-        if not os.path.isfile(path):
-            module.fail_json(msg=f"Archive {path} not found.", **result)
-        try:
-            with tarfile.open(path, "r:gz") as archive:
-                unsafe = unsafe_members(archive)
-        except (OSError, tarfile.TarError, EOFError) as error:
-            module.fail_json(msg=f"{path} is not a .tar.gz archive: {error}", **result)
-        if unsafe:
-            listed = ", ".join(unsafe[:5])
-            module.fail_json(msg=f"{path} holds entries outside {ARCHIVE_TOP}/: {listed}", **result)
-    elif not os.path.isdir(os.path.dirname(path) or "."):
+    if exporting and not os.path.isdir(os.path.dirname(path) or "."):
         module.fail_json(msg=f"Folder of {path} not found.", **result)
 
     container = create_helper(client, image, volume, read_only=exporting)
@@ -203,6 +210,9 @@ def main():
         else:
             if not volume_is_empty(container):
                 module.fail_json(msg=f"Volume {volume} is not empty; restore into a new one.")
+            # Callers may remove the volume after a failure from here on, because it held nothing.
+            result["volume_was_empty"] = True
+            check_archive(module, path, result)
             result["changed"] = True
             if not module.check_mode:
                 with gzip.open(path, "rb") as unpacked:
@@ -210,6 +220,8 @@ def main():
                 result["sha256"] = sha256_of(path)
     except DockerException as error:
         module.fail_json(msg=f"Docker engine error: {error}", **result)
+    except (OSError, EOFError, tarfile.TarError) as error:
+        module.fail_json(msg=f"Could not copy {path}: {error}", **result)
     finally:
         container.remove(force=True)
 

@@ -4,8 +4,10 @@ DOCUMENTATION = r"""
 name: lab_customers_file
 short_description: Read customer names from a CSV or JSON file on the controller
 description:
-  - CSV files need a header row with a C(name) column; other columns are ignored. A byte-order
-    mark and CRLF line ends are accepted, and empty lines are skipped.
+  - CSV files need a header row with a C(name) column; other columns are ignored. Fields are
+    separated by commas, or by semicolons when the header has a semicolon and no comma, as
+    spreadsheets set to Portuguese write them. A byte-order mark and CRLF line ends are
+    accepted, and empty lines are skipped.
   - JSON files hold an array of names, or of objects with a C(name) key.
   - The file must be UTF-8 and hold at least one customer. Every error names the line (CSV) or
     the entry (JSON) and what to fix.
@@ -37,7 +39,10 @@ MESSAGES = {
     "en": {
         "not_found": "customers file {path} not found",
         "extension": "customers file {path} must end in .csv or .json",
-        "encoding": "customers file {path}, line {line}: not valid UTF-8; save it as UTF-8",
+        "encoding": (
+            "customers file {path}, line {line}: not valid UTF-8; save it as UTF-8 "
+            "(in spreadsheets: CSV UTF-8)"
+        ),
         "empty": "customers file {path} holds no customers",
         "no_name_column": (
             "customers file {path}, line 1: the header has no 'name' column (found: {columns})"
@@ -56,7 +61,8 @@ MESSAGES = {
         "not_found": "arquivo de clientes {path} não encontrado",
         "extension": "o arquivo de clientes {path} deve terminar em .csv ou .json",
         "encoding": (
-            "arquivo de clientes {path}, linha {line}: não é UTF-8 válido; salve-o como UTF-8"
+            "arquivo de clientes {path}, linha {line}: não é UTF-8 válido; salve-o como UTF-8 "
+            "(nas planilhas: CSV UTF-8)"
         ),
         "empty": "o arquivo de clientes {path} não contém clientes",
         "no_name_column": (
@@ -97,7 +103,9 @@ def decode(raw, path):
 
 
 def read_csv(text, path):
-    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in header_line and "," not in header_line else ","
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     names = []
     try:
         header = next(rows, None)
