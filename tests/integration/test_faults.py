@@ -130,10 +130,12 @@ def test_restore_refuses_existing_volume(lab, tmp_path):
     assert lab.read_database() == before
 
 
-def test_cleanup_never_removes_foreign_volume(lab):
+def test_cleanup_never_removes_foreign_volume(lab, tmp_path):
     lab.client.volumes.create(lab.volume)
 
-    cleanup_run = lab.run("cleanup.yml", "-e", "lab_teardown_remove_volume=true")
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={tmp_path}"
+    )
 
     assert cleanup_run.returncode != 0
     assert "was not created by this lab" in cleanup_run.output

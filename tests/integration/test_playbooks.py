@@ -92,13 +92,16 @@ def test_cleanup_keeps_volume_and_verify_passes(lab, tmp_path):
     assert customers_in(lab.read_database(), tmp_path) == ["Alice", "Bruno", "Carla"]
 
 
-def test_cleanup_removes_volume_when_asked(lab):
+def test_cleanup_removes_volume_when_asked(lab, tmp_path):
     assert lab.run("site.yml").returncode == 0
 
-    cleanup_run = lab.run("cleanup.yml", "-e", "lab_teardown_remove_volume=true")
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={tmp_path}"
+    )
 
     assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
     assert "DELETING the volume" in cleanup_run.output
+    assert len(list(tmp_path.glob(f"{lab.volume}-*.tar.gz"))) == 1
     assert not lab.volume_exists()
     verify_run = lab.run("verify.yml")
     assert verify_run.returncode != 0
