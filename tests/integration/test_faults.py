@@ -77,7 +77,7 @@ def test_verify_runs_integrity_check(provisioned_lab, tmp_path):
     lab, _ = provisioned_lab
     original = lab.read_database()
     damaged = bytearray(original)
-    # Page 2 holds the customers table; its page header starts at its first byte.
+    # Page 2 is the customers table, and its page header starts at its first byte.
     page_size = int.from_bytes(original[16:18], "big")
     damaged[page_size : page_size + 8] = b"\xff" * 8
     lab.put_files({"demo.db": bytes(damaged)})
