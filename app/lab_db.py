@@ -46,6 +46,16 @@ CREATE TABLE IF NOT EXISTS customers (
 # Every SQLite 3 database file that is not empty starts with these 16 bytes.
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+# First 8 bytes of a rollback journal header once SQLite has synced it. With PRAGMA synchronous
+# on (the default), SQLite keeps them zeroed until that sync, just before it first changes the
+# database file, so a journal without them has nothing to roll back.
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+# Extended result code of a read-only connection that finds a journal which SQLite treats as
+# hot. Python 3.11 and later expose it as sqlite3.SQLITE_READONLY_ROLLBACK, and set it on the
+# exception as sqlite_errorcode.
+SQLITE_READONLY_ROLLBACK = 776
+
 # Seconds a connection waits for another connection's lock before failing with "database is
 # locked" (exit code 9).
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -145,6 +155,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "gravação interrompida, e uma conexão somente leitura não pode desfazê-la. Execute "
         "site.yml para que o gravador desfaça a gravação interrompida, ou tente de novo quando "
         "uma gravação ainda em andamento terminar",
+    },
+    "stale_journal_not_removed": {
+        ENGLISH: "the stale rollback journal {journal} of database {path}, which SQLite ignores, "
+        "could not be deleted ({error}). SQLite also creates and deletes its journal in that "
+        "folder on every write: check that the container's user (uid 10001) may create and "
+        "delete files there",
+        PORTUGUESE: "o journal de rollback obsoleto {journal} do banco de dados {path}, que o "
+        "SQLite ignora, não pôde ser apagado ({error}). O SQLite também cria e apaga o journal "
+        "nessa pasta a cada gravação: verifique se o usuário do contêiner (uid 10001) pode criar "
+        "e apagar arquivos nela",
     },
     "folder_not_found": {
         ENGLISH: "folder {folder} of database {path} not found: mount the data volume there, "
@@ -474,15 +494,30 @@ def journal_path(path: str) -> str:
 
 
 def has_hot_journal(path: str) -> bool:
-    """Return whether the rollback journal next to path exists and is not empty.
+    """Return whether the rollback journal next to path starts with JOURNAL_MAGIC.
 
-    NOTE: a write in progress in another process also leaves a non-empty journal, so this
-    reports it as hot too. SQLite itself distinguishes the two by the writer's RESERVED lock,
-    which a check of the files cannot see.
+    SQLite's file format documentation (https://www.sqlite.org/fileformat.html, "Hot Journals")
+    calls a journal hot when it exists, is not empty, has a header that is well-formed and not
+    zeroed, and no connection holds a RESERVED lock on the database. A writer killed before it
+    first synced its journal leaves the header zeroed. It had not changed the database file
+    yet, so SQLite ignores that journal and so does this check.
+
+    A journal that the user may not read counts as hot, because SQLite 3.40 also treats
+    a journal that it cannot open as hot. Other errors, such as a folder in the journal's
+    place, count as not hot, and SQLite reports them when it opens the database.
+
+    NOTE: a write in progress in another process also leaves a journal that starts with
+    JOURNAL_MAGIC, so this reports it as hot too. SQLite itself distinguishes the two by the
+    writer's RESERVED lock, which a check of the files cannot see.
     """
     try:
-        return os.path.getsize(journal_path(path)) > 0
+        with open(journal_path(path), "rb") as journal:
+            return journal.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC
     except FileNotFoundError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
         return False
 
 
@@ -549,6 +584,14 @@ def translate_sqlite_errors(path: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as error:
+        # SQLite 3.40 treats every journal whose first byte is not zero as hot, also one without
+        # JOURNAL_MAGIC that has_hot_journal lets through, and the writer's read-write open
+        # discards such a journal. Before Python 3.11 the exception has no sqlite_errorcode, so
+        # such a journal ends in exit code 9.
+        if getattr(error, "sqlite_errorcode", None) == SQLITE_READONLY_ROLLBACK:
+            raise LabError(
+                EXIT_HOT_JOURNAL, "hot_journal", path=path, journal=journal_path(path)
+            ) from error
         raise LabError(EXIT_SQLITE_ERROR, "sqlite_error", path=path, error=error) from error
     except sqlite3.DatabaseError as error:
         # Python's sqlite3 raises a plain DatabaseError for SQLITE_NOTADB and SQLITE_CORRUPT.

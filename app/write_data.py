@@ -5,7 +5,8 @@ Usage: write_data.py [--database PATH] [--json] [--dry-run] [--names-file PATH] 
 All names are validated before the database is opened. They are then inserted with
 INSERT OR IGNORE in one BEGIN IMMEDIATE transaction, so a failure or a kill part way through
 leaves the database as it was. Opening the database rolls back a transaction that an earlier
-writer left unfinished, as SQLite does for every read-write connection.
+writer left unfinished, as SQLite does for every read-write connection. A journal that SQLite
+ignores, left by a writer killed before it changed the database file, is deleted.
 """
 
 from __future__ import annotations
@@ -282,6 +283,41 @@ def insert_new_names(
     return inserted
 
 
+def remove_stale_journal(path: str) -> None:
+    """Delete a rollback journal that SQLite ignored, such as one with a zeroed header.
+
+    Call it right after BEGIN IMMEDIATE and before the first write of the transaction. SQLite
+    has then rolled back any journal it found hot, and the RESERVED lock stops every other
+    connection from writing a journal. SQLite would overwrite and delete a leftover journal at
+    the first changed page, but a transaction that inserts nothing changes no page, so the file
+    would stay and keep looking like the trace of an interrupted write.
+
+    Two journals stay: one that has_hot_journal still reports as hot, so that this never deletes
+    what a rollback needs, and any journal next to an empty database file. On an empty file,
+    BEGIN IMMEDIATE itself changes page 1 and so opens this transaction's own journal, with
+    a header that is still zeroed (seen with SQLite 3.40).
+
+    Raises LabError (exit code 9) when the file cannot be deleted, because SQLite then cannot
+    delete its own journals in that folder either.
+    """
+    journal = lab_db.journal_path(path)
+    if os.path.getsize(path) == 0 or lab_db.has_hot_journal(path):
+        return
+
+    try:
+        os.remove(journal)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise LabError(
+            lab_db.EXIT_SQLITE_ERROR,
+            "stale_journal_not_removed",
+            path=path,
+            journal=journal,
+            error=error.strerror or error,
+        ) from error
+
+
 def write_names(path: str, names: Sequence[str], language: str) -> WriteResult:
     """Insert names into the database at path in one transaction, creating file and table."""
     check_folder_exists(path)
@@ -294,6 +330,7 @@ def write_names(path: str, names: Sequence[str], language: str) -> WriteResult:
 
         connection.execute("BEGIN IMMEDIATE")
         try:
+            remove_stale_journal(path)
             ensure_table(connection, path, language)
             inserted = insert_new_names(connection, names, path, language)
             total = lab_db.count_customers(connection)

@@ -300,6 +300,90 @@ def test_empty_journal_is_not_hot(lab, database, capsys):
     assert report["count"] == 1
 
 
+def test_zeroed_journal_header_ignored(lab, database, capsys):
+    lab.create_customers_table(database, ["Alice"])
+    database_before = Path(database).read_bytes()
+    lab.interrupt_write(database, spill=False)
+    journal = Path(database + "-journal")
+    journal_before = journal.read_bytes()
+    assert len(journal_before) > 4096
+    assert journal_before[: len(lab.JOURNAL_MAGIC)] == bytes(len(lab.JOURNAL_MAGIC))
+    assert Path(database).read_bytes() == database_before
+
+    report = read_json(capsys, "--database", database, "--integrity-check")
+
+    assert report["count"] == 1
+    assert report["integrity"] == "ok"
+    assert lab.read_names(database) == ["Alice"]
+    assert journal.read_bytes() == journal_before
+
+
+def test_journal_without_magic_exits_8(lab, database, capsys):
+    lab.create_customers_table(database, ["Alice"])
+    # SQLite 3.40 treats a journal as hot when its first byte is not zero, even without the
+    # magic, and then a read-only connection fails with SQLITE_READONLY_ROLLBACK.
+    Path(database + "-journal").write_bytes(b"\x01" * 512)
+    assert not lab_db.has_hot_journal(database)
+
+    exit_code = read_data.main(["--database", database])
+
+    error = capsys.readouterr().err
+    assert exit_code == lab_db.EXIT_HOT_JOURNAL
+    assert f"database {database} has a hot journal {database}-journal" in error
+
+
+def test_unreadable_journal_exits_8(lab, nobody_folder):
+    database = nobody_folder / "demo.db"
+    lab.create_customers_table(str(database), ["Alice"])
+    journal = Path(str(database) + "-journal")
+    journal.write_bytes(bytes(512))
+    journal.chmod(0o600)
+
+    completed = lab.run_script("read_data.py", "--database", str(database), as_nobody=True)
+
+    assert completed.returncode == lab_db.EXIT_HOT_JOURNAL, completed.stderr
+    assert b"has a hot journal" in completed.stderr
+
+
+def test_folder_as_journal_exits_9(lab, database, capsys):
+    lab.create_customers_table(database, ["Alice"])
+    os.mkdir(database + "-journal")
+    assert not lab_db.has_hot_journal(database)
+
+    exit_code = read_data.main(["--database", database])
+
+    assert exit_code == lab_db.EXIT_SQLITE_ERROR
+    assert f"SQLite failed on database {database}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, False),
+        (b"", False),
+        (bytes(512), False),
+        (bytes(8) + bytes.fromhex("f9b0e832") + bytes(500), False),
+        (bytes.fromhex("d9d505f920a163"), False),
+        (bytes.fromhex("d9d505f920a163d7"), True),
+        (bytes.fromhex("d9d505f920a163d7") + bytes(504), True),
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "zeroed",
+        "zeroed-magic-then-nonce",
+        "magic-cut-short",
+        "magic-only",
+        "magic-then-header",
+    ],
+)
+def test_has_hot_journal(database, content, expected):
+    if content is not None:
+        Path(database + "-journal").write_bytes(content)
+
+    assert lab_db.has_hot_journal(database) is expected
+
+
 def test_hot_journal_checked_before_content(lab, database, capsys):
     Path(database).write_text("not a database")
     Path(database + "-journal").write_bytes(lab.JOURNAL_MAGIC)

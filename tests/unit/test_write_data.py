@@ -197,6 +197,20 @@ def test_dry_run_reports_hot_journal(lab, database, capsys):
     assert "site.yml" in capsys.readouterr().err
 
 
+def test_dry_run_ignores_zeroed_journal(lab, database, capsys):
+    lab.create_customers_table(database, ["Alice"])
+    lab.interrupt_write(database, spill=False)
+    journal = Path(database + "-journal")
+    journal_before = journal.read_bytes()
+    assert journal_before[: len(lab.JOURNAL_MAGIC)] == bytes(len(lab.JOURNAL_MAGIC))
+
+    result = write_json(capsys, "--database", database, "--dry-run", "Alice", "Bob")
+
+    assert result["inserted"] == 1
+    assert result["total"] == 1
+    assert journal.read_bytes() == journal_before
+
+
 # Unicode names
 
 UNICODE_NAMES = [
@@ -673,6 +687,56 @@ def test_interrupted_write_rolled_back(lab, database, capsys):
     assert result["total"] == 3
     assert lab.read_names(database) == ["Alice", "Bob", "Carol"]
     assert not journal.exists()
+
+
+@pytest.mark.parametrize(
+    ("names", "inserted"),
+    [(["Alice"], 0), (["Alice", "Carol"], 1)],
+    ids=["nothing-inserted", "one-inserted"],
+)
+def test_zeroed_journal_removed(lab, database, capsys, names, inserted):
+    lab.create_customers_table(database, ["Alice", "Bob"])
+    lab.interrupt_write(database, spill=False)
+    journal = Path(database + "-journal")
+    assert journal.stat().st_size > 0
+    assert journal.read_bytes()[: len(lab.JOURNAL_MAGIC)] == bytes(len(lab.JOURNAL_MAGIC))
+
+    result = write_json(capsys, "--database", database, *names)
+
+    assert result["inserted"] == inserted
+    assert not journal.exists()
+    assert lab.read_names(database) == ["Alice", "Bob", "Carol"][: 2 + inserted]
+    assert lab.run_script("read_data.py", "--database", database).returncode == 0
+
+
+def test_empty_journal_removed(lab, database, capsys):
+    lab.create_customers_table(database, ["Alice"])
+    journal = Path(database + "-journal")
+    journal.write_bytes(b"")
+
+    result = write_json(capsys, "--database", database, "Alice")
+
+    assert result["inserted"] == 0
+    assert not journal.exists()
+
+
+def test_stale_journal_not_removed_exits_9(lab, nobody_folder):
+    database = nobody_folder / "demo.db"
+    lab.create_customers_table(str(database), ["Alice"])
+    os.chown(database, lab.NOBODY_ID, lab.NOBODY_ID)
+    journal = Path(str(database) + "-journal")
+    journal.write_bytes(bytes(512))
+
+    completed = lab.run_script(
+        "write_data.py", "--database", str(database), "Alice", as_nobody=True
+    )
+
+    error = completed.stderr.decode("utf-8")
+    assert completed.returncode == lab_db.EXIT_SQLITE_ERROR, error
+    assert f"the stale rollback journal {journal} of database {database}" in error
+    assert "could not be deleted (Permission denied)" in error
+    assert journal.read_bytes() == bytes(512)
+    assert lab.read_names(str(database)) == ["Alice"]
 
 
 # Languages
