@@ -243,9 +243,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         ENGLISH: "it starts or ends with whitespace",
         PORTUGUESE: "começa ou termina com espaço em branco",
     },
+    # One message for each Unicode category that names may not contain, in the Unicode
+    # standard's term for it. {codepoint} is U+XXXX, then the character's name if it has one.
     "reason_control_character": {
         ENGLISH: "it contains the control character {codepoint}",
         PORTUGUESE: "contém o caractere de controle {codepoint}",
+    },
+    "reason_format_character": {
+        ENGLISH: "it contains the format character {codepoint}, which is usually invisible",
+        PORTUGUESE: "contém o caractere de formatação {codepoint}, que costuma ser invisível",
+    },
+    "reason_surrogate": {
+        ENGLISH: "it contains the lone surrogate {codepoint}, which UTF-8 cannot encode",
+        PORTUGUESE: "contém o surrogate isolado {codepoint}, que o UTF-8 não codifica",
+    },
+    "reason_line_separator": {
+        ENGLISH: "it contains the line separator {codepoint}, "
+        "which many programs treat as a line break",
+        PORTUGUESE: "contém o separador de linha {codepoint}, "
+        "que muitos programas tratam como quebra de linha",
+    },
+    "reason_paragraph_separator": {
+        ENGLISH: "it contains the paragraph separator {codepoint}, "
+        "which many programs treat as a line break",
+        PORTUGUESE: "contém o separador de parágrafo {codepoint}, "
+        "que muitos programas tratam como quebra de linha",
     },
     "reason_too_long": {
         ENGLISH: "it has {length} characters, more than the maximum of {maximum}",
@@ -297,10 +319,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help_names": {
         ENGLISH: "customer names to insert: at most 200 characters each, with no leading or "
-        "trailing whitespace and no control characters. Put -- before names that start with -",
+        "trailing whitespace, and no control characters, format characters (such as U+200B "
+        "ZERO WIDTH SPACE) or line and paragraph separators. Put -- before names that start "
+        "with -",
         PORTUGUESE: "nomes de clientes a inserir: no máximo 200 caracteres cada, sem espaço em "
-        "branco no início ou no fim e sem caracteres de controle. Ponha -- antes de nomes "
-        "que começam com -",
+        "branco no início ou no fim, e sem caracteres de controle, caracteres de formatação "
+        "(como U+200B ZERO WIDTH SPACE) ou separadores de linha e de parágrafo. Ponha -- antes "
+        "de nomes que começam com -",
     },
     "help_names_file": {
         ENGLISH: "also insert the names in this UTF-8 JSON file, which contains an array of "

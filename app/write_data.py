@@ -28,7 +28,14 @@ MAX_NAME_LENGTH = 200
 # paragraph separator (Zl, Zp). Format characters include zero-width joiners and bidirectional
 # marks, so emoji sequences joined by U+200D are rejected too. A lone surrogate cannot be
 # encoded as UTF-8. Separators would split the reader's one-line-per-customer text output.
-REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Each category maps to the message key that names it.
+REJECTED_CATEGORIES = {
+    "Cc": "reason_control_character",
+    "Cf": "reason_format_character",
+    "Cs": "reason_surrogate",
+    "Zl": "reason_line_separator",
+    "Zp": "reason_paragraph_separator",
+}
 
 # An invalid seed file can contain thousands of bad entries. Listing the first ones is enough
 # to show the pattern.
@@ -149,6 +156,16 @@ def describe_origin(entry: NameEntry, language: str) -> str:
     return lab_db.format_message("origin_file", language, index=entry.index, path=entry.names_file)
 
 
+def describe_codepoint(character: str) -> str:
+    """Return "U+200B ZERO WIDTH SPACE" for a character, or only "U+0009" when it has no name.
+
+    Control characters and surrogates have no name in the Unicode Character Database.
+    """
+    codepoint = f"U+{ord(character):04X}"
+    name = unicodedata.name(character, "")
+    return f"{codepoint} {name}" if name else codepoint
+
+
 def find_name_problem(value: object) -> tuple[str, dict[str, object]] | None:
     """Return the message key and values of the first problem with one name, or None if valid.
 
@@ -165,8 +182,9 @@ def find_name_problem(value: object) -> tuple[str, dict[str, object]] | None:
         return "reason_surrounding_whitespace", {}
 
     for character in name:
-        if unicodedata.category(character) in REJECTED_CATEGORIES:
-            return "reason_control_character", {"codepoint": f"U+{ord(character):04X}"}
+        reason = REJECTED_CATEGORIES.get(unicodedata.category(character))
+        if reason is not None:
+            return reason, {"codepoint": describe_codepoint(character)}
 
     if len(name) > MAX_NAME_LENGTH:
         return "reason_too_long", {"length": len(name), "maximum": MAX_NAME_LENGTH}

@@ -293,9 +293,11 @@ INVALID_NAMES = [
     ("Ali\nce", "it contains the control character U+000A"),
     ("Ali\x00ce", "it contains the control character U+0000"),
     ("Ali\x7fce", "it contains the control character U+007F"),
-    ("Ali\u200bce", "it contains the control character U+200B"),
-    ("Ali\u202ece", "it contains the control character U+202E"),
-    ("Ali\u2028ce", "it contains the control character U+2028"),
+    ("Ali\u200bce", "it contains the format character U+200B ZERO WIDTH SPACE, which is usually"),
+    ("Ali\u202ece", "it contains the format character U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("Ali\u200dce", "it contains the format character U+200D ZERO WIDTH JOINER"),
+    ("Ali\u2028ce", "it contains the line separator U+2028 LINE SEPARATOR, which many"),
+    ("Ali\u2029ce", "it contains the paragraph separator U+2029 PARAGRAPH SEPARATOR"),
     ("a" * 201, "it has 201 characters, more than the maximum of 200"),
 ]
 
@@ -321,7 +323,7 @@ def test_lone_surrogate_rejected(tmp_path, database, capsys):
 
     error = capsys.readouterr().err
     assert exit_code == lab_db.EXIT_INVALID_NAME
-    assert "U+D800" in error
+    assert "it contains the lone surrogate U+D800, which UTF-8 cannot encode" in error
     assert f"(entry 1 of {names_file})" in error
 
 
@@ -513,6 +515,7 @@ def test_help_lists_exit_codes(capsys):
     help_text = capsys.readouterr().out
     assert raised.value.code == 0
     assert "exit codes:" in help_text
+    assert "format characters (such as U+200B" in " ".join(help_text.split())
     assert "  7  invalid customer name" in help_text
     assert "  9  database locked or busy" in help_text
 
@@ -763,6 +766,25 @@ def test_portuguese_invalid_name(lab, database):
     assert 'nome de cliente inválido "Ali\\tce" (argumento 1)' in error
     assert "contém o caractere de controle U+0009" in error
     assert f"nada foi gravado em {database}" in error
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Ali\u200bce", "contém o caractere de formatação U+200B ZERO WIDTH SPACE"),
+        ("Ali\u2028ce", "contém o separador de linha U+2028 LINE SEPARATOR"),
+        ("Ali\u2029ce", "contém o separador de parágrafo U+2029 PARAGRAPH SEPARATOR"),
+    ],
+)
+def test_portuguese_character_reasons(database, capsys, monkeypatch, name, reason):
+    monkeypatch.setenv("LAB_LANGUAGE", "pt_BR")
+
+    exit_code = write_data.main(["--database", database, name])
+
+    error = capsys.readouterr().err
+    assert exit_code == lab_db.EXIT_INVALID_NAME
+    assert reason in error
+    assert "controle" not in error
 
 
 def test_portuguese_help(capsys, monkeypatch):
