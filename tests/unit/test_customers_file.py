@@ -1,6 +1,7 @@
 """The lab_customers_file lookup plugin on real files: formats it accepts and errors it raises."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,100 @@ def test_missing_file(tmp_path):
 def test_csv_without_name_column(tmp_path):
     key, message = error_of(tmp_path, "c.csv", b"nome,cidade\nAna,Recife\n")
 
-    assert key == "no_name_column"
+    assert key == "no_name_column_comma"
     assert "line 1" in message
     assert "nome, cidade" in message
+    assert "commas were read as the separator" in message
+
+
+def test_csv_name_column_any_case(tmp_path):
+    content = b"id; Name ;city\n1;Ana;Recife\n2;Bia;Belem\n"
+
+    assert read(tmp_path, "c.csv", content) == ["Ana", "Bia"]
+
+
+@pytest.mark.parametrize("header", [b"NAME", b"  name  ", b"nAmE,city"])
+def test_csv_header_case_and_spaces(tmp_path, header):
+    fields = b",Recife" if b"," in header else b""
+
+    assert read(tmp_path, "c.csv", header + b"\nAna" + fields + b"\n") == ["Ana"]
+
+
+@pytest.mark.parametrize("header", [b"name,email,name", b"Name;email; NAME "])
+def test_csv_name_column_twice(tmp_path, header):
+    key, message = error_of(tmp_path, "c.csv", b"\n" + header + b"\nAna,a,b\n")
+
+    assert key == "duplicate_name_column"
+    assert "line 2" in message
+    assert "'name' column more than once (columns 1, 3)" in message
+
+
+def test_csv_semicolon_header_in_comma_file(tmp_path):
+    # A comma anywhere in the header makes the comma the separator, so the whole first part
+    # "name;email" becomes one column.
+    content = b"name;email,phone\nAna;ana@example.org,555\n"
+
+    key, message = error_of(tmp_path, "c.csv", content)
+
+    assert key == "no_name_column_comma"
+    assert "found: name;email, phone" in message
+    assert "commas were read as the separator" in message
+    assert "remove every comma from the header" in message
+
+
+def test_csv_semicolon_file_without_name(tmp_path):
+    key, message = error_of(tmp_path, "c.csv", b"nome;email\nAna;ana@example.org\n")
+
+    assert key == "no_name_column_semicolon"
+    assert "found: nome, email" in message
+    assert "semicolons were read as the separator" in message
+
+
+def test_csv_header_after_blank_lines(tmp_path):
+    content = b"\r\n\r\nname;city\r\nAna;Recife\r\n"
+
+    assert read(tmp_path, "c.csv", content) == ["Ana"]
+
+
+def test_csv_header_line_after_blank_lines(tmp_path):
+    key, message = error_of(tmp_path, "c.csv", b"\n\nnome\nAna\n")
+
+    assert key == "no_name_column_comma"
+    assert "line 3" in message
+
+
+def test_folder_path(tmp_path):
+    folder = tmp_path / "customers.csv"
+    folder.mkdir()
+
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        plugin.read_customers(str(folder))
+
+    error = caught.value
+    message = plugin.MESSAGES["en"][error.key].format(**error.values)
+    assert error.key == "is_a_directory"
+    assert f"customers file {folder} is a folder, not a file" in message
+    assert "Errno" not in message
+
+
+def test_unreadable_path(tmp_path):
+    (tmp_path / "plain").write_bytes(b"")
+    path = tmp_path / "plain" / "customers.csv"
+
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        plugin.read_customers(str(path))
+
+    error = caught.value
+    message = plugin.MESSAGES["en"][error.key].format(**error.values)
+    assert error.key == "unreadable"
+    assert f"customers file {path} could not be read (Not a directory)" in message
+
+
+def test_folder_path_without_extension(tmp_path):
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        plugin.read_customers(str(tmp_path))
+
+    assert caught.value.key == "is_a_directory"
 
 
 def test_csv_row_with_extra_field(tmp_path):
@@ -88,10 +180,22 @@ def test_empty_file(tmp_path, content):
     assert key == "empty"
 
 
-def test_json_not_array(tmp_path):
-    key, _ = error_of(tmp_path, "c.json", b'{"name": "Ana"}')
+@pytest.mark.parametrize(
+    ("content", "json_type"),
+    [
+        (b'{"name": "Ana"}', "object"),
+        (b'"Ana"', "string"),
+        (b"42", "number"),
+        (b"true", "boolean"),
+        (b"null", "null"),
+    ],
+)
+def test_json_not_array(tmp_path, content, json_type):
+    key, message = error_of(tmp_path, "c.json", content)
 
-    assert key == "json_shape"
+    assert key == "json_not_array"
+    assert f"contains a JSON {json_type}, not an array" in message
+    assert "entry" not in message
 
 
 def test_json_entry_not_text(tmp_path):
@@ -116,3 +220,9 @@ def test_other_extension(tmp_path):
 
 def test_portuguese_messages_match_english_keys():
     assert plugin.MESSAGES["pt_BR"].keys() == plugin.MESSAGES["en"].keys()
+
+
+def test_portuguese_messages_match_english_fields():
+    for key, english in plugin.MESSAGES["en"].items():
+        portuguese = plugin.MESSAGES["pt_BR"][key]
+        assert set(re.findall(r"{(\w+)}", portuguese)) == set(re.findall(r"{(\w+)}", english)), key

@@ -5,7 +5,7 @@ name: lab_customers_file
 short_description: Read customer names from a CSV or JSON file on the controller
 description:
   - CSV files need a header row with exactly one C(name) column, in any letter case and with
-    any surrounding spaces; other columns are ignored. Fields are separated by commas, or by
+    any surrounding spaces. Other columns are ignored. Fields are separated by commas, or by
     semicolons when the header has a semicolon and no comma, as spreadsheets set to
     Portuguese write them. A byte-order mark and CRLF line ends are accepted, and empty lines
     are skipped.
