@@ -211,3 +211,30 @@ def test_restore_of_broken_archive_leaves_no_volume(lab, tmp_path):
     assert not lab.volume_exists()
     assert second.returncode != 0
     assert "is not a .tar.gz archive" in second.output
+
+
+def test_site_refuses_foreign_network(lab):
+    network = lab.client.networks.create(lab.network)
+
+    run = lab.run("site.yml")
+
+    assert run.returncode != 0
+    assert f"A network named {lab.network} exists but was not created by this lab" in run.output
+    assert lab.client.networks.get(lab.network).id == network.id
+    assert not lab.volume_exists()
+
+
+def test_cleanup_leaves_foreign_container(lab):
+    image = lab.any_local_image()
+    foreign = lab.client.containers.create(image, command=["true"], name=f"{lab.name}-writer")
+    assert lab.run("site.yml", "-e", f"lab_writer_container_name={lab.name}-w2").returncode == 0
+
+    cleanup_run = lab.run("cleanup.yml")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert f"container {lab.name}-writer" in " ".join(cleanup_run.output.split())
+    assert lab.client.containers.get(foreign.id).name == f"{lab.name}-writer"
+    assert not lab.network_exists()
+    assert f"cleanup.yml -e lab_name={lab.name} -e lab_teardown_remove_volume=true" in " ".join(
+        cleanup_run.output.split()
+    )
