@@ -1,8 +1,13 @@
 """Faults of the engine, the data and the settings: each stops with a message and loses no data."""
 
 import hashlib
+import json
+import os
 import sqlite3
+import time
+from pathlib import Path
 
+import pytest
 from conftest import LABEL, run_playbook
 from interrupted_write import interrupt_write
 from test_playbooks import customers_in
@@ -238,3 +243,46 @@ def test_cleanup_leaves_foreign_container(lab):
     assert f"cleanup.yml -e lab_name={lab.name} -e lab_teardown_remove_volume=true" in " ".join(
         cleanup_run.output.split()
     )
+
+
+def test_killed_writer_leaves_database_unchanged(provisioned_lab, tmp_path):
+    lab, _ = provisioned_lab
+    mountpoint = Path(lab.client.volumes.get(lab.volume).attrs["Mountpoint"])
+    if not os.access(mountpoint, os.R_OK):
+        pytest.skip("the volume's folder on the engine host is not readable here")
+    names = [f"Killed {number:05d}" for number in range(5000)]
+    before = lab.read_database()
+
+    # A read transaction on the engine host holds a shared lock, so the writer can begin its
+    # transaction and fill its journal but cannot commit: it waits, and is killed while waiting.
+    reader = sqlite3.connect(f"file:{mountpoint}/demo.db?mode=ro", uri=True)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM customers").fetchone()
+    writer = lab.client.containers.run(
+        lab.image,
+        ["/app/write_data.py", "--json", "--", *names],
+        name=f"{lab.name}-killed-writer",
+        user="10001:10001",
+        volumes={lab.volume: {"bind": "/data", "mode": "rw"}},
+        network_mode="none",
+        detach=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (mountpoint / "demo.db-journal").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (mountpoint / "demo.db-journal").exists()
+        writer.kill()
+    finally:
+        reader.close()
+        writer.remove(force=True)
+
+    after_kill = lab.read_database()
+    customers_file = tmp_path / "killed.json"
+    customers_file.write_text(json.dumps(names))
+    site_run = lab.run("site.yml", "-e", f"lab_customers_file={customers_file}")
+
+    assert after_kill == before
+    assert site_run.returncode == 0, site_run.output[-4000:]
+    assert "Inserted 5000 of 5003" in site_run.output
+    assert customers_in(lab.read_database(), tmp_path)[:3] == ["Alice", "Bruno", "Carla"]
