@@ -98,7 +98,7 @@ def extract_collection(wheel, collections_dir):
     with zipfile.ZipFile(wheel) as archive:
         members = [name for name in archive.namelist() if name.startswith(prefix)]
         if not members:
-            raise ValueError(f"{wheel} holds no {COLLECTION} collection")
+            raise ValueError(f"{wheel} contains no {COLLECTION} collection")
         archive.extractall(collections_dir, members)
 
 
