@@ -36,16 +36,17 @@ class PlaybookRun:
         return int(match.group(1))
 
 
-def run_playbook(playbook, *arguments, environment=None):
+def run_playbook(playbook, *arguments, environment=None, command_prefix=()):
     """Run one of the entry playbooks from the project folder and return its PlaybookRun.
 
     The run gets the C.UTF-8 locale with English messages, unless environment overrides them.
+    command_prefix wraps ansible-playbook in another command, such as setpriv.
     """
     ansible_playbook = Path(sys.executable).with_name("ansible-playbook")
     base = {key: value for key, value in os.environ.items() if not key.startswith(("LC_", "LANG"))}
     environment = dict(base, ANSIBLE_NOCOLOR="1", LANG="C.UTF-8", **(environment or {}))
     completed = subprocess.run(
-        [str(ansible_playbook), playbook, *arguments],
+        [*command_prefix, str(ansible_playbook), playbook, *arguments],
         cwd=PROJECT_DIR,
         env=environment,
         capture_output=True,
