@@ -36,11 +36,19 @@ def test_volume_drift_reported_not_recreated(provisioned_lab):
     labels = json.dumps({"lab_volume_labels": {"io.persistence-lab.name": lab.name, "course": "x"}})
     created = lab.client.volumes.get(lab.volume).attrs["CreatedAt"]
 
-    run = lab.run("site.yml", "--diff", "-e", labels)
+    run = lab.run("site.yml", "-e", labels)
+    diff_run = lab.run("site.yml", "--diff", "-e", labels)
 
     assert run.returncode == 0, run.output[-4000:]
     assert run.count("changed") == 0
     assert "label course: (none) -> x" in " ".join(run.output.split())
+    assert "+label course: x" not in run.output
+    assert diff_run.returncode == 0, diff_run.output[-4000:]
+    assert diff_run.count("changed") == 0
+    assert f"--- volume {lab.volume} on the engine" in diff_run.output
+    assert f"+++ volume {lab.volume} as configured" in diff_run.output
+    assert "-label course: (none)" in diff_run.output
+    assert "+label course: x" in diff_run.output
     volume = lab.client.volumes.get(lab.volume).attrs
     assert volume["CreatedAt"] == created
     assert "course" not in volume["Labels"]
