@@ -62,6 +62,30 @@ def test_site_check_mode_on_provisioned_lab(provisioned_lab):
     assert check_run.count("changed") == 0, check_run.output[-4000:]
 
 
+def test_cleanup_check_mode_removes_nothing(provisioned_lab, tmp_path):
+    lab, _ = provisioned_lab
+    backups = tmp_path / "backups"
+
+    check_run = lab.run(
+        "cleanup.yml",
+        "--check",
+        "-e",
+        "lab_teardown_remove_volume=true",
+        "-e",
+        f"lab_backup_dir={backups}",
+    )
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    output = " ".join(check_run.output.split())
+    assert f"Check mode: a backup of volume {lab.volume} would be written to {backups}/" in output
+    assert f"Check mode: the volume {lab.volume} would be DELETED" in output
+    assert "DELETING the volume" not in output
+    assert not backups.exists()
+    assert lab.volume_exists()
+    assert lab.network_exists()
+    assert lab.image_exists()
+
+
 def test_site_seeds_extra_customers_once(provisioned_lab, tmp_path):
     lab, _ = provisioned_lab
     names = ["Alice", "Bruno", "Carla", "Zoë Ğüneş", "山田 太郎", "محمد", "Émile 🚀"]

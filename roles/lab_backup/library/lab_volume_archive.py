@@ -197,7 +197,8 @@ def main():
         module.fail_json(msg=f"None of the images {names} is present to mount the volume with.")
 
     exporting = module.params["state"] == "exported"
-    if exporting and not os.path.isdir(os.path.dirname(path) or "."):
+    # In check mode the role has not created the backup folder, so it may be missing.
+    if exporting and not module.check_mode and not os.path.isdir(os.path.dirname(path) or "."):
         module.fail_json(msg=f"Folder of {path} not found.", **result)
 
     container = create_helper(client, image, volume, read_only=exporting)
