@@ -167,12 +167,16 @@ def test_site_check_mode_creates_nothing(lab):
 
 
 def test_site_rejects_invalid_customers(lab):
-    run = lab.run("site.yml", "-e", '{"lab_customers": ["Alice", "  ", 42, "Alice"]}')
+    # Entry 5 holds a soft hyphen (U+00AD), an invisible format character.
+    customers = '{"lab_customers": ["Alice", "  ", 42, "Alice", "Jo\\u00adana"]}'
+
+    run = lab.run("site.yml", "-e", customers)
 
     assert run.returncode != 0
     assert "entry 2" in run.output
     assert "entry 3" in run.output
     assert "entry 4" in run.output
+    assert 'entry 5 ("Jo\\u00adana"): contains a control or invisible' in run.output
     assert not lab.volume_exists()
 
 
