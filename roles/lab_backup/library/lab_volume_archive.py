@@ -9,6 +9,11 @@ description:
     compressed tar archive. The archive is written next to O(path) under a temporary name and
     renamed when complete, so an interrupted backup never leaves a partial file at O(path).
   - With O(state=imported), extracts such an archive into a volume that must exist and be empty.
+    It first makes the checks of M(lab_backup_check) and fails, before it writes anything, on an
+    archive that is not a lab backup. Every restored file, folder and link gets the owner
+    O(uid):O(gid). Restored files and folders keep their permission bits without setuid, setgid,
+    sticky bit and write permission for group and others, and the owner always gets read and
+    write permission (and search permission on folders).
   - Both mount the volume in a container that is created but never started, so no code of the
     image runs. The Docker SDK for Python copies the files through the engine's archive API.
 options:
@@ -34,6 +39,21 @@ options:
     description: Address of the Docker engine.
     type: str
     default: unix:///var/run/docker.sock
+  uid:
+    description:
+      - User id that owns the restored files with O(state=imported). The lab's writer and reader
+        run as user 10001 (app/Dockerfile).
+    type: int
+    default: 10001
+  gid:
+    description: Group id that owns the restored files with O(state=imported).
+    type: int
+    default: 10001
+  language:
+    description: Language of the messages about an archive that is not a lab backup.
+    type: str
+    choices: [en, pt_BR]
+    default: en
 attributes:
   check_mode:
     support: full
@@ -51,9 +71,18 @@ path:
   type: str
   returned: always
 files:
-  description: Number of files and folders in the archive, the volume's top folder included.
+  description:
+    - Number of files, folders and links in the archive, the volume's top folder included.
+    - With O(state=imported), the number extracted, which counts the top folder also when the
+      archive has no entry for it.
   type: int
   returned: success, outside check mode
+problem:
+  description:
+    - Why M(lab_backup_check) rejects the archive, with O(state=imported); see there for the
+      values.
+  type: str
+  returned: when the archive is not a lab backup
 sha256:
   description: SHA-256 of the archive file.
   type: str
@@ -68,15 +97,18 @@ import tempfile
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.lab_backup_archive import (
+    ARCHIVE_TOP,
+    ArchiveProblem,
+    check_backup,
+    write_restorable,
+)
 
 try:
     import docker
     from docker.errors import DockerException, NotFound
 except ImportError:
     docker = None
-
-# The top folder of the archive: the engine names it after the path it copies (/data).
-ARCHIVE_TOP = "data"
 
 
 def sha256_of(path):
@@ -130,29 +162,18 @@ def export_volume(container, path):
     return members
 
 
-def unsafe_members(archive):
-    """Return the names of members that would land outside /data, or are not files or folders."""
-    unsafe = []
-    for member in archive.getmembers():
-        parts = member.name.split("/")
-        outside = member.name.startswith("/") or ".." in parts or parts[0] != ARCHIVE_TOP
-        if outside or not (member.isfile() or member.isdir()):
-            unsafe.append(member.name)
-    return unsafe
+def import_archive(container, path, uid, gid):
+    """Check the backup at path and extract it into /data of container, owned by uid:gid.
 
-
-def check_archive(module, path, result):
-    """Fail unless path is a .tar.gz archive whose entries all stay inside /data."""
-    if not os.path.isfile(path):
-        module.fail_json(msg=f"Archive {path} not found.", **result)
-    try:
-        with tarfile.open(path, "r:gz") as archive:
-            unsafe = unsafe_members(archive)
-    except (OSError, tarfile.TarError, EOFError) as error:
-        module.fail_json(msg=f"{path} is not a .tar.gz archive: {error}", **result)
-    if unsafe:
-        listed = ", ".join(unsafe[:5])
-        module.fail_json(msg=f"{path} holds entries outside {ARCHIVE_TOP}/: {listed}", **result)
+    Raise ArchiveProblem before anything is written when the archive is not a lab backup. Return
+    the number of entries extracted.
+    """
+    # The engine's archive API takes an uncompressed tar, and keeps the owner of each entry.
+    with tempfile.TemporaryFile() as restorable:
+        entries = write_restorable(path, restorable, uid, gid)
+        restorable.seek(0)
+        container.put_archive("/", restorable)
+    return entries
 
 
 def volume_is_empty(container):
@@ -173,6 +194,9 @@ def main():
             "path": {"type": "path", "required": True},
             "state": {"type": "str", "choices": ["exported", "imported"], "default": "exported"},
             "docker_host": {"type": "str", "default": "unix:///var/run/docker.sock"},
+            "uid": {"type": "int", "default": 10001},
+            "gid": {"type": "int", "default": 10001},
+            "language": {"type": "str", "choices": ["en", "pt_BR"], "default": "en"},
         },
         supports_check_mode=True,
     )
@@ -213,12 +237,16 @@ def main():
                 module.fail_json(msg=f"Volume {volume} is not empty; restore into a new one.")
             # Callers may remove the volume after a failure from here on, because it held nothing.
             result["volume_was_empty"] = True
-            check_archive(module, path, result)
-            result["changed"] = True
-            if not module.check_mode:
-                with gzip.open(path, "rb") as unpacked:
-                    container.put_archive("/", unpacked.read())
+            if module.check_mode:
+                check_backup(path)
+            else:
+                uid, gid = module.params["uid"], module.params["gid"]
+                result["files"] = import_archive(container, path, uid, gid)
                 result["sha256"] = sha256_of(path)
+            result["changed"] = True
+    except ArchiveProblem as problem:
+        message = problem.message(path, module.params["language"])
+        module.fail_json(msg=message, problem=problem.key, **result)
     except DockerException as error:
         module.fail_json(msg=f"Docker engine error: {error}", **result)
     except (OSError, EOFError, tarfile.TarError) as error:
