@@ -111,6 +111,13 @@ def test_cleanup_keeps_volume_and_verify_passes(lab, tmp_path):
     assert not lab.network_exists()
     assert not lab.image_exists()
     assert not lab.client.containers.list(all=True, filters={"name": lab.name})
+    check_run = lab.run("site.yml", "--check")
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    assert "check mode cannot dry-run the writer on the existing volume" in " ".join(
+        check_run.output.split()
+    )
+    assert "would create" not in check_run.output
+    assert not lab.image_exists()
     verify_run = lab.run("verify.yml")
     assert verify_run.returncode == 0, verify_run.output[-4000:]
     assert customers_in(lab.read_database(), tmp_path) == ["Alice", "Bruno", "Carla"]
