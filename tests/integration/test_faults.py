@@ -286,3 +286,46 @@ def test_killed_writer_leaves_database_unchanged(provisioned_lab, tmp_path):
     assert site_run.returncode == 0, site_run.output[-4000:]
     assert "Inserted 5000 of 5003" in site_run.output
     assert customers_in(lab.read_database(), tmp_path)[:3] == ["Alice", "Bruno", "Carla"]
+
+
+def test_site_without_volume_step_creates_none(lab):
+    run = lab.run("site.yml", "--skip-tags", "volume")
+
+    assert run.returncode != 0
+    assert f"The volume {lab.volume} does not exist, so the container" in " ".join(
+        run.output.split()
+    )
+    assert not lab.volume_exists()
+
+
+def test_site_rejects_empty_volume_labels(lab):
+    run = lab.run("site.yml", "-e", '{"lab_volume_labels": {}}')
+
+    assert run.returncode != 0
+    assert "lab_volume_labels is empty" in run.output
+    assert not lab.volume_exists()
+
+
+def test_site_leaves_running_lab_container(provisioned_lab):
+    lab, _ = provisioned_lab
+    # A lab container of another run on this lab, still at work.
+    busy = lab.client.containers.run(
+        lab.image,
+        command=["-c", "import time; time.sleep(300)"],
+        name=f"{lab.name}-writer",
+        labels={LABEL: lab.name},
+        network_mode="none",
+        detach=True,
+    )
+    try:
+        run = lab.run("site.yml")
+        busy.reload()
+        still_running = busy.status == "running"
+    finally:
+        busy.remove(force=True)
+    rerun = lab.run("site.yml")
+
+    assert run.returncode != 0
+    assert f"The lab's container {lab.name}-writer is still running" in " ".join(run.output.split())
+    assert still_running
+    assert rerun.returncode == 0, rerun.output[-4000:]

@@ -33,7 +33,7 @@ def test_lab_container_is_locked_down(provisioned_lab, tmp_path):
 
 def test_volume_drift_reported_not_recreated(provisioned_lab):
     lab, _ = provisioned_lab
-    labels = json.dumps({"lab_volume_labels": {"io.persistence-lab.name": lab.name, "course": "x"}})
+    labels = json.dumps({"lab_volume_extra_labels": {"course": "x"}})
     created = lab.client.volumes.get(lab.volume).attrs["CreatedAt"]
 
     run = lab.run("site.yml", "-e", labels)
