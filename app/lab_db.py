@@ -269,9 +269,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         PORTUGUESE: "contém o separador de parágrafo {codepoint}, "
         "que muitos programas tratam como quebra de linha",
     },
+    # Python counts a str in code points, so "e" plus a combining accent is two of them.
     "reason_too_long": {
-        ENGLISH: "it has {length} characters, more than the maximum of {maximum}",
-        PORTUGUESE: "tem {length} caracteres, mais que o máximo de {maximum}",
+        ENGLISH: "it has {length} Unicode code points, more than the maximum of {maximum} "
+        "(a letter with an accent typed as a separate combining character counts as two)",
+        PORTUGUESE: "tem {length} pontos de código Unicode, mais que o máximo de {maximum} "
+        "(uma letra com acento digitada como caractere combinante separado conta como dois)",
     },
     "reason_duplicate": {
         ENGLISH: "it repeats the name of {first}",
@@ -318,14 +321,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "exatamente como foi dado.",
     },
     "help_names": {
-        ENGLISH: "customer names to insert: at most 200 characters each, with no leading or "
-        "trailing whitespace, and no control characters, format characters (such as U+200B "
-        "ZERO WIDTH SPACE) or line and paragraph separators. Put -- before names that start "
-        "with -",
-        PORTUGUESE: "nomes de clientes a inserir: no máximo 200 caracteres cada, sem espaço em "
-        "branco no início ou no fim, e sem caracteres de controle, caracteres de formatação "
-        "(como U+200B ZERO WIDTH SPACE) ou separadores de linha e de parágrafo. Ponha -- antes "
-        "de nomes que começam com -",
+        ENGLISH: "customer names to insert: at most 200 Unicode code points each, with no "
+        "leading or trailing whitespace, and no control characters, format characters (such as "
+        "U+200B ZERO WIDTH SPACE) or line and paragraph separators. Put -- before names that "
+        "start with -",
+        PORTUGUESE: "nomes de clientes a inserir: no máximo 200 pontos de código Unicode cada, "
+        "sem espaço em branco no início ou no fim, e sem caracteres de controle, caracteres de "
+        "formatação (como U+200B ZERO WIDTH SPACE) ou separadores de linha e de parágrafo. "
+        "Ponha -- antes de nomes que começam com -",
     },
     "help_names_file": {
         ENGLISH: "also insert the names in this UTF-8 JSON file, which contains an array of "

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import lab_db
 from lab_db import LabError
 
+# Counted in Unicode code points, as len() counts a str.
 MAX_NAME_LENGTH = 200
 
 # Unicode categories rejected in names: control (Cc), format (Cf), surrogate (Cs), and line and

@@ -1,7 +1,9 @@
 """The lab_customers_file lookup plugin on real files: formats it accepts and errors it raises."""
 
 import importlib.util
+import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -14,17 +16,22 @@ plugin = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(plugin)
 
 
-def read(tmp_path, name, content):
+def read_with_lines(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
     return plugin.read_customers(str(path))
 
 
-def error_of(tmp_path, name, content):
+def read(tmp_path, name, content):
+    names, _ = read_with_lines(tmp_path, name, content)
+    return names
+
+
+def error_of(tmp_path, name, content, language="en"):
     with pytest.raises(plugin.CustomersFileError) as caught:
         read(tmp_path, name, content)
     error = caught.value
-    return error.key, plugin.MESSAGES["en"][error.key].format(**error.values)
+    return error.key, plugin.format_error(error, language)
 
 
 def test_csv_with_bom_and_crlf(tmp_path):
@@ -131,7 +138,7 @@ def test_folder_path(tmp_path):
         plugin.read_customers(str(folder))
 
     error = caught.value
-    message = plugin.MESSAGES["en"][error.key].format(**error.values)
+    message = plugin.format_error(error, "en")
     assert error.key == "is_a_directory"
     assert f"customers file {folder} is a folder, not a file" in message
     assert "Errno" not in message
@@ -145,7 +152,7 @@ def test_unreadable_path(tmp_path):
         plugin.read_customers(str(path))
 
     error = caught.value
-    message = plugin.MESSAGES["en"][error.key].format(**error.values)
+    message = plugin.format_error(error, "en")
     assert error.key == "unreadable"
     assert f"customers file {path} could not be read (Not a directory)" in message
 
@@ -201,8 +208,116 @@ def test_json_not_array(tmp_path, content, json_type):
 def test_json_entry_not_text(tmp_path):
     key, message = error_of(tmp_path, "c.json", b'["Ana", 42]')
 
-    assert key == "json_shape"
-    assert "entry 2 is 42" in message
+    assert key == "json_not_text"
+    assert message.endswith('entry 2 is a number (42), not text. Quote it: "42"')
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"[true]", 'entry 1 is a boolean (true), not text. Quote it: "true"'),
+        (b"[null]", 'entry 1 is null, not text. Write each name in double quotes, like "Ana"'),
+        (b'[["Ana"]]', 'entry 1 is an array (["Ana"]), not text. Write each name'),
+        (b'[{"name": 7}]', "the 'name' of entry 1 is a number (7), not text. Quote it: \"7\""),
+        (b'[{"nome": "Ana"}]', 'entry 1 is an object without a \'name\' key ({"nome": "Ana"})'),
+    ],
+)
+def test_json_entry_types_named(tmp_path, content, expected):
+    _, message = error_of(tmp_path, "c.json", content)
+
+    assert expected in message
+
+
+def test_json_entry_type_in_portuguese(tmp_path):
+    _, message = error_of(tmp_path, "c.json", b'["Ana", 1]', language="pt_BR")
+
+    assert message.endswith('a entrada 2 é um número (1), não um texto. Coloque-o entre aspas: "1"')
+
+
+def test_json_duplicate_key_rejected(tmp_path):
+    content = b'["Ana", {"name": "Dora", "name": "Eva"}]'
+
+    key, message = error_of(tmp_path, "c.json", content)
+
+    assert key == "json_duplicate_key"
+    assert "entry 2 has the key 'name' more than once" in message
+
+
+def test_json_duplicate_other_key_rejected(tmp_path):
+    content = b'[{"name": "Dora", "email": "a@example.org", "email": "b@example.org"}]'
+
+    key, message = error_of(tmp_path, "c.json", content, language="pt_BR")
+
+    assert key == "json_duplicate_key"
+    assert "a entrada 1 tem a chave 'email' mais de uma vez" in message
+
+
+def test_json_has_no_lines(tmp_path):
+    assert read_with_lines(tmp_path, "c.json", b'[\n"Ana",\n"Bia"\n]') == (["Ana", "Bia"], None)
+
+
+def test_csv_lines_of_names(tmp_path):
+    # Line 1 header, 2 Ana, 3 blank, 4-5 a quoted name with a line break, 6 Eva.
+    content = '\ufeffname,city\r\nAna,Recife\r\n\r\n"Bia\r\nLima",Natal\r\nEva,Belém\r\n'
+
+    names, lines = read_with_lines(tmp_path, "c.csv", content.encode())
+
+    assert names == ["Ana", "Bia\r\nLima", "Eva"]
+    assert lines == [2, 4, 6]
+
+
+def test_csv_lines_after_blank_header_lines(tmp_path):
+    names, lines = read_with_lines(tmp_path, "c.csv", b"\n\nname\nAna\nBia\n")
+
+    assert names == ["Ana", "Bia"]
+    assert lines == [4, 5]
+
+
+def test_csv_field_count_names_first_line_of_row(tmp_path):
+    content = b'name,city\nAna,Recife\n"Bia\nLima",Natal,extra\n'
+
+    key, message = error_of(tmp_path, "c.csv", content)
+
+    assert key == "field_count"
+    assert "line 3: 3 fields where the header has 2" in message
+
+
+def fail_after_five_seconds(signal_number, frame):
+    raise TimeoutError("reading the customers file blocked")
+
+
+def test_fifo_rejected_without_blocking(tmp_path):
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    previous_handler = signal.signal(signal.SIGALRM, fail_after_five_seconds)
+    signal.alarm(5)
+    try:
+        with pytest.raises(plugin.CustomersFileError) as caught:
+            plugin.read_customers(str(fifo))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous_handler)
+
+    error = caught.value
+    assert error.key == "not_regular_file"
+    assert plugin.format_error(error, "en") == (
+        f"customers file {fifo} is a FIFO (named pipe), not a regular file: set "
+        "lab_customers_file to the path of a .csv or .json file"
+    )
+
+
+def test_device_rejected(tmp_path):
+    link = tmp_path / "customers.json"
+    link.symlink_to("/dev/null")
+
+    with pytest.raises(plugin.CustomersFileError) as caught:
+        plugin.read_customers(str(link))
+
+    error = caught.value
+    assert error.key == "not_regular_file"
+    assert "é um dispositivo de caracteres, não um arquivo comum" in plugin.format_error(
+        error, "pt_BR"
+    )
 
 
 def test_invalid_json_names_line(tmp_path):

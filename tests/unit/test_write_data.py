@@ -298,7 +298,9 @@ INVALID_NAMES = [
     ("Ali\u200dce", "it contains the format character U+200D ZERO WIDTH JOINER"),
     ("Ali\u2028ce", "it contains the line separator U+2028 LINE SEPARATOR, which many"),
     ("Ali\u2029ce", "it contains the paragraph separator U+2029 PARAGRAPH SEPARATOR"),
-    ("a" * 201, "it has 201 characters, more than the maximum of 200"),
+    ("a" * 201, "it has 201 Unicode code points, more than the maximum of 200"),
+    # 150 letters, each "e" plus U+0301 COMBINING ACUTE ACCENT: 300 code points.
+    ("e\u0301" * 150, "it has 300 Unicode code points, more than the maximum of 200"),
 ]
 
 
@@ -516,6 +518,7 @@ def test_help_lists_exit_codes(capsys):
     assert raised.value.code == 0
     assert "exit codes:" in help_text
     assert "format characters (such as U+200B" in " ".join(help_text.split())
+    assert "at most 200 Unicode code points each" in " ".join(help_text.split())
     assert "  7  invalid customer name" in help_text
     assert "  9  database locked or busy" in help_text
 
@@ -796,3 +799,14 @@ def test_portuguese_help(capsys, monkeypatch):
     help_text = capsys.readouterr().out
     assert "códigos de saída:" in help_text
     assert "  7  nome de cliente inválido" in help_text
+
+
+def test_portuguese_too_long_counts_code_points(database, capsys, monkeypatch):
+    monkeypatch.setenv("LAB_LANGUAGE", "pt_BR")
+
+    exit_code = write_data.main(["--database", database, "e\u0301" * 150])
+
+    error = capsys.readouterr().err
+    assert exit_code == lab_db.EXIT_INVALID_NAME
+    assert "tem 300 pontos de código Unicode, mais que o máximo de 200" in error
+    assert "caractere combinante separado conta como dois" in error
