@@ -90,9 +90,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_a_database": {
         ENGLISH: "file {path} is not a SQLite database: "
-        "move it aside and run site.yml to create a new database",
+        "restore a backup into a new lab (restore.yml with another lab_name), or remove the volume "
+        "with cleanup.yml -e lab_teardown_remove_volume=true, which backs it up first, and run "
+        "site.yml to create a new one",
         PORTUGUESE: "o arquivo {path} não é um banco de dados SQLite: "
-        "mova-o para outro lugar e execute site.yml para criar um banco novo",
+        "restaure um backup num laboratório novo (restore.yml com outro lab_name), ou remova o "
+        "volume com cleanup.yml -e lab_teardown_remove_volume=true, que faz um backup antes, e "
+        "execute site.yml para criar um novo",
     },
     "database_unreadable": {
         ENGLISH: "database file {path} could not be read ({error}): "
@@ -108,17 +112,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "database_damaged": {
         ENGLISH: "database {path} is damaged or not a SQLite database ({error}): "
-        "restore it from a backup, or move it aside and run site.yml to create a new one",
+        "restore a backup into a new lab (restore.yml with another lab_name), or remove the volume "
+        "with cleanup.yml -e lab_teardown_remove_volume=true, which backs it up first, and run "
+        "site.yml to create a new one",
         PORTUGUESE: "o banco de dados {path} está danificado ou não é SQLite ({error}): "
-        "restaure-o de um backup, ou mova-o para outro lugar e execute site.yml "
-        "para criar um novo",
+        "restaure um backup num laboratório novo (restore.yml com outro lab_name), ou remova o "
+        "volume com cleanup.yml -e lab_teardown_remove_volume=true, que faz um backup antes, e "
+        "execute site.yml para criar um novo",
     },
     "integrity_failed": {
         ENGLISH: "integrity check of database {path} failed ({details}): "
-        "restore it from a backup, or move it aside and run site.yml to create a new one",
+        "restore a backup into a new lab (restore.yml with another lab_name), or remove the volume "
+        "with cleanup.yml -e lab_teardown_remove_volume=true, which backs it up first, and run "
+        "site.yml to create a new one",
         PORTUGUESE: "a verificação de integridade do banco de dados {path} falhou ({details}): "
-        "restaure-o de um backup, ou mova-o para outro lugar e execute site.yml "
-        "para criar um novo",
+        "restaure um backup num laboratório novo (restore.yml com outro lab_name), ou remova o "
+        "volume com cleanup.yml -e lab_teardown_remove_volume=true, que faz um backup antes, e "
+        "execute site.yml para criar um novo",
     },
     "wrong_shape": {
         ENGLISH: "table customers in database {path} has another shape ({found}), but the lab "
@@ -174,11 +184,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "sqlite_error": {
         ENGLISH: "SQLite failed on database {path}: {error}. If the database is locked or busy, "
-        "retry when the other write has finished. If it is read-only, run the writer with the "
-        "volume mounted read-write",
+        "retry when the other write has finished. If it is read-only, check that the container's "
+        "user (uid 10001) owns the database file and its folder, for example after files were "
+        "copied into the volume by hand",
         PORTUGUESE: "o SQLite falhou no banco de dados {path}: {error}. Se o banco estiver "
         "bloqueado ou ocupado, tente de novo quando a outra gravação terminar. Se ele for somente "
-        "leitura, execute o gravador com o volume montado para leitura e escrita",
+        "leitura, verifique se o usuário do contêiner (uid 10001) é dono do arquivo do banco e da "
+        "pasta dele, por exemplo depois de copiar arquivos para o volume à mão",
     },
     "empty_database_path": {
         ENGLISH: "the database path is empty: pass a file path with --database or LAB_DATABASE",

@@ -48,8 +48,15 @@ def check_database_file(path: str) -> None:
     The journal is checked before the content because over a read-only connection, which
     cannot roll the interrupted write back, SQLite fails with SQLITE_READONLY_ROLLBACK.
     """
-    if not os.path.exists(path):
-        raise LabError(lab_db.EXIT_DATABASE_NOT_FOUND, "database_not_found", path=path)
+    # os.path.exists() is also False for a file in a folder that this user may not search.
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise LabError(lab_db.EXIT_DATABASE_NOT_FOUND, "database_not_found", path=path) from None
+    except PermissionError as error:
+        raise LabError(
+            lab_db.EXIT_SQLITE_ERROR, "database_unreadable", path=path, error=error.strerror
+        ) from None
 
     if lab_db.has_hot_journal(path):
         raise LabError(

@@ -77,11 +77,13 @@ class LabHelpers:
         *arguments: str,
         environment: dict[str, str] | None = None,
         as_nobody: bool = False,
+        command_prefix: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[bytes]:
         """Run app/SCRIPT with the test's Python and return its exit code and raw output bytes.
 
         The child gets LAB_LANGUAGE=en and no LAB_DATABASE unless environment sets them. With
-        as_nobody, setpriv runs it as user and group nobody, which needs root.
+        as_nobody, setpriv runs it as user and group nobody, which needs root. command_prefix
+        wraps the command in another one, such as setpriv with other options.
         """
         child_environment = dict(os.environ)
         child_environment.pop("LAB_DATABASE", None)
@@ -89,7 +91,7 @@ class LabHelpers:
         child_environment.update(environment or {})
         user_switch = NOBODY_SWITCH if as_nobody else []
         return subprocess.run(
-            [*user_switch, sys.executable, str(APP_DIR / script), *arguments],
+            [*command_prefix, *user_switch, sys.executable, str(APP_DIR / script), *arguments],
             capture_output=True,
             env=child_environment,
             timeout=60,

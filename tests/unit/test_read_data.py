@@ -241,7 +241,7 @@ def test_damaged_pages_exit_5(lab, database, capsys):
     error = capsys.readouterr().err
     assert exit_code == lab_db.EXIT_NOT_A_DATABASE
     assert database in error
-    assert "restore it from a backup" in error
+    assert "restore a backup into a new lab" in error
 
 
 # Failures, in the order the reader checks them
@@ -255,6 +255,32 @@ def test_missing_database_exits_3(database, capsys):
     assert f"database {database} not found" in error
     assert "run site.yml first" in error
     assert not os.path.exists(database)
+
+
+def test_database_in_closed_folder_exits_9(lab, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    database = folder / "demo.db"
+    lab.create_customers_table(str(database), ["Ana"])
+    if os.geteuid() == 0:
+        # root searches any folder through CAP_DAC_READ_SEARCH, so the script runs without it,
+        # in a folder of another user.
+        os.chown(folder, lab.NOBODY_ID, lab.NOBODY_ID)
+        folder.chmod(0o700)
+        prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+    else:
+        folder.chmod(0o000)
+        prefix = ()
+    try:
+        completed = lab.run_script(
+            "read_data.py", "--database", str(database), command_prefix=prefix
+        )
+    finally:
+        folder.chmod(0o755)
+
+    assert completed.returncode == lab_db.EXIT_SQLITE_ERROR
+    assert b"could not be read (Permission denied)" in completed.stderr
+    assert b"not found" not in completed.stderr
 
 
 def test_missing_database_as_subprocess(lab, database):
