@@ -1,0 +1,93 @@
+"""cleanup.yml on the backup folder.
+
+The volumes here are created through the Docker SDK with the lab's label, so most tests need no
+site.yml run: the backup helper mounts them with the base image.
+"""
+
+import stat
+
+import pytest
+from conftest import LABEL
+
+
+def one_line(output):
+    """Return output with every run of whitespace as one space, so wrapped messages match."""
+    return " ".join(output.split())
+
+
+def create_lab_volume(lab):
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+    lab.put_files({"demo.db": b"SQLite format 3\x00"})
+
+
+def folder_mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_existing_backup_folder_keeps_mode(lab, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={shared}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert folder_mode(shared) == 0o755
+    assert len(list(shared.glob(f"{lab.volume}-*.tar.gz"))) == 1
+    assert not lab.volume_exists()
+
+
+def test_missing_backup_folder_created_private(lab, tmp_path):
+    backups = tmp_path / "new" / "backups"
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert folder_mode(backups) == 0o700
+    assert len(list(backups.glob(f"{lab.volume}-*.tar.gz"))) == 1
+
+
+def test_backup_folder_that_is_file_rejected(lab, tmp_path):
+    not_folder = tmp_path / "backups"
+    not_folder.write_text("a file\n")
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={not_folder}"
+    )
+
+    assert cleanup_run.returncode != 0
+    assert f"lab_backup_dir {not_folder} exists but is not a folder" in one_line(cleanup_run.output)
+    assert lab.volume_exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "language", "message"),
+    [
+        ('{"lab_backup_dir": null}', "en", "lab_backup_dir is not set"),
+        ('{"lab_backup_dir": ""}', "en", "lab_backup_dir is not set"),
+        ('{"lab_backup_dir": null}', "pt_BR", "lab_backup_dir não está definido"),
+    ],
+)
+def test_unset_backup_folder_rejected(lab, setting, language, message):
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml",
+        "-e", "lab_teardown_remove_volume=true",
+        "-e", setting,
+        "-e", f"lab_language={language}",
+    )  # fmt: skip
+
+    assert cleanup_run.returncode != 0
+    output = one_line(cleanup_run.output)
+    assert message in output
+    assert "filter plugin" not in output
+    assert "NoneType" not in output
+    assert lab.volume_exists()
