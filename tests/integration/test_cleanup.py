@@ -1,4 +1,4 @@
-"""cleanup.yml on the backup folder.
+"""cleanup.yml on the backup folder, and in check mode.
 
 The volumes here are created through the Docker SDK with the lab's label, so most tests need no
 site.yml run: the backup helper mounts them with the base image.
@@ -13,6 +13,13 @@ from conftest import LABEL
 def one_line(output):
     """Return output with every run of whitespace as one space, so wrapped messages match."""
     return " ".join(output.split())
+
+
+def task_output(output, task):
+    """Return the lines that the task named task printed, up to the next task header."""
+    start = output.index(f"TASK [{task}]")
+    end = output.find("TASK [", start + 1)
+    return output[start : end if end != -1 else None]
 
 
 def create_lab_volume(lab):
@@ -91,3 +98,20 @@ def test_unset_backup_folder_rejected(lab, setting, language, message):
     assert "filter plugin" not in output
     assert "NoneType" not in output
     assert lab.volume_exists()
+
+
+def test_check_mode_reports_app_image_once(lab):
+    assert lab.run("site.yml").returncode == 0
+    image_id = lab.client.images.get(lab.image).id
+
+    check_run = lab.run("cleanup.yml", "--check")
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    removed = task_output(check_run.output, "lab_teardown : Ensure the lab's app image is removed")
+    earlier = task_output(
+        check_run.output, "lab_teardown : Ensure the earlier app images are removed"
+    )
+    assert "changed:" in removed
+    assert image_id not in earlier
+    assert "changed:" not in earlier
+    assert lab.image_exists()
