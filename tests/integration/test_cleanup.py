@@ -1,4 +1,4 @@
-"""cleanup.yml on the backup folder, and in check mode.
+"""cleanup.yml on the backup folder, on a lab that does not exist, and in check mode.
 
 The volumes here are created through the Docker SDK with the lab's label, so most tests need no
 site.yml run: the backup helper mounts them with the base image.
@@ -98,6 +98,61 @@ def test_unset_backup_folder_rejected(lab, setting, language, message):
     assert "filter plugin" not in output
     assert "NoneType" not in output
     assert lab.volume_exists()
+
+
+@pytest.mark.parametrize("remove_volume", ["false", "true"])
+def test_unknown_lab_reports_nothing_found(lab, remove_volume):
+    cleanup_run = lab.run("cleanup.yml", "-e", f"lab_teardown_remove_volume={remove_volume}")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    output = one_line(cleanup_run.output)
+    assert f"Nothing of lab {lab.name} was found on the engine" in output
+    assert "Check lab_name" in output
+    assert "DELETING" not in output
+    assert f"There is no volume {lab.volume}" not in output
+
+
+def test_unknown_lab_message_in_portuguese(lab):
+    cleanup_run = lab.run("cleanup.yml", "-e", "lab_language=pt_BR")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert f"Nada do laboratório {lab.name} foi encontrado" in one_line(cleanup_run.output)
+
+
+def test_deleting_without_backup_reports_it(lab, tmp_path):
+    backups = tmp_path / "backups"
+    create_lab_volume(lab)
+    settings = [
+        "-e", "lab_teardown_remove_volume=true",
+        "-e", "lab_teardown_backup=false",
+        "-e", f"lab_backup_dir={backups}",
+    ]  # fmt: skip
+
+    check_run = lab.run("cleanup.yml", "--check", *settings)
+    cleanup_run = lab.run("cleanup.yml", *settings)
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    assert (
+        "No backup would be written, because lab_teardown_backup is false. Nothing was removed"
+        in (one_line(check_run.output))
+    )
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    output = one_line(cleanup_run.output)
+    assert f"DELETING the volume {lab.volume}" in output
+    assert "No backup was written, because lab_teardown_backup is false" in output
+    assert not backups.exists()
+    assert not lab.volume_exists()
+
+
+def test_deleting_after_backup_omits_note(lab, tmp_path):
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={tmp_path}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert "No backup was written" not in one_line(cleanup_run.output)
 
 
 def test_check_mode_reports_app_image_once(lab):
