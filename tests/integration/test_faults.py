@@ -118,7 +118,7 @@ def test_backup_and_restore_keep_customers(lab, tmp_path):
     assert lab.client.volumes.get(lab.volume).attrs["Labels"][LABEL] == lab.name
 
 
-def test_restore_refuses_existing_volume(lab, tmp_path):
+def test_restore_rejects_volume_with_data(lab, tmp_path):
     backups = tmp_path / "backups"
     assert lab.run("site.yml").returncode == 0
     lab.run(
@@ -131,7 +131,7 @@ def test_restore_refuses_existing_volume(lab, tmp_path):
     restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
 
     assert restore_run.returncode != 0
-    assert "only fills a new volume" in restore_run.output
+    assert f"Volume {lab.volume} already contains files" in " ".join(restore_run.output.split())
     assert lab.read_database() == before
 
 

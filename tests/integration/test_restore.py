@@ -1,14 +1,21 @@
-"""restore.yml on archives that are not plain lab backups.
+"""restore.yml on archives that are not plain lab backups, and on volumes that exist.
 
 A rejected archive leaves no volume behind, and restored files belong to the lab's user, not to
-the owner recorded in the archive.
+the owner recorded in the archive. An existing volume is filled only when it carries the lab's
+label and is empty.
 """
 
 import io
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 import tarfile
+from pathlib import Path
 
 import pytest
+from conftest import LABEL, PROJECT_DIR
 from test_playbooks import customers_in
 
 APP_USER = 10001
@@ -182,3 +189,181 @@ def test_import_rejects_archive_and_removes_volume(lab, tmp_path):
     assert "/etc/x (caminho absoluto)" in restore_run.output
     assert "rescued=1" in restore_run.output
     assert not lab.volume_exists()
+
+
+def one_line(output):
+    """Return output with every run of whitespace as one space, so wrapped messages match."""
+    return " ".join(output.split())
+
+
+def lab_backup(tmp_path, names=("Alice", "Bruno", "Carla")):
+    """Write a valid lab backup containing a database with names, and return its path."""
+    database = sqlite_database(tmp_path, list(names))
+    return write_backup(tmp_path / "backup.tar.gz", [("data", None), ("data/demo.db", database)])
+
+
+def run_archive_module(arguments):
+    """Run the lab_volume_archive module once with ansible, and return its exit code and output."""
+    ansible = Path(sys.executable).with_name("ansible")
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("LC_", "LANG"))}
+    environment = dict(
+        base,
+        ANSIBLE_NOCOLOR="1",
+        LANG="C.UTF-8",
+        ANSIBLE_MODULE_UTILS=str(PROJECT_DIR / "roles/lab_backup/module_utils"),
+    )
+    completed = subprocess.run(
+        [str(ansible), "localhost", "-M", "roles/lab_backup/library", "-m", "lab_volume_archive"]
+        + ["-a", json.dumps(arguments)],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def test_check_mode_reports_planned_restore(lab, tmp_path):
+    archive = lab_backup(tmp_path)
+
+    check_run = lab.run("restore.yml", "--check", "-e", f"lab_backup_archive={archive}")
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    output = one_line(check_run.output)
+    assert (
+        f"Check mode: the backup {archive} would be restored into the volume {lab.volume}" in output
+    )
+    assert "Nothing was written" in output
+    assert "restored from" not in output
+    assert not lab.volume_exists()
+
+
+def test_check_mode_rejects_non_gzip_file(lab, tmp_path):
+    archive = tmp_path / "plain.tar.gz"
+    archive.write_bytes(b"Alice,Bruno,Carla\n")
+
+    check_run = lab.run("restore.yml", "--check", "-e", f"lab_backup_archive={archive}")
+
+    assert check_run.returncode != 0
+    assert f"Backup archive {archive} is not a .tar.gz archive" in check_run.output
+    assert "would be restored" not in check_run.output
+    assert not lab.volume_exists()
+
+
+def test_check_mode_rejects_volume_with_data(lab, tmp_path):
+    archive = lab_backup(tmp_path)
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+    lab.put_files({"notes.txt": b"kept\n"})
+
+    check_run = lab.run("restore.yml", "--check", "-e", f"lab_backup_archive={archive}")
+
+    assert check_run.returncode != 0
+    assert f"Volume {lab.volume} already contains files" in one_line(check_run.output)
+    assert "would be restored" not in check_run.output
+    assert set(volume_entries(lab)) == {"data", "data/notes.txt"}
+
+
+def test_restore_fills_empty_lab_volume(lab, tmp_path):
+    archive = lab_backup(tmp_path)
+    # What an interrupted restore leaves: the lab's volume, created and labelled, still empty.
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+
+    restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
+    verify_run = lab.run("verify.yml")
+
+    assert restore_run.returncode == 0, restore_run.output[-4000:]
+    assert f"Volume {lab.volume} restored from {archive}" in one_line(restore_run.output)
+    assert verify_run.returncode == 0, verify_run.output[-4000:]
+    assert customers_in(lab.read_database(), tmp_path) == ["Alice", "Bruno", "Carla"]
+
+
+@pytest.mark.parametrize("labels", [None, {LABEL: "another-lab"}])
+def test_restore_rejects_foreign_volume(lab, tmp_path, labels):
+    archive = lab_backup(tmp_path)
+    lab.client.volumes.create(lab.volume, labels=labels)
+
+    restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={archive}")
+
+    assert restore_run.returncode != 0
+    output = one_line(restore_run.output)
+    assert f"A volume named {lab.volume} exists but was not created by this lab" in output
+    assert f"label {LABEL}={lab.name} is missing" in output
+    assert "TASK [lab_backup : Extract the backup into the volume]" not in restore_run.output
+    assert set(volume_entries(lab)) == {"data"}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "already contains files, so nothing was restored"),
+        ("pt_BR", "já contém arquivos, então nada foi restaurado"),
+    ],
+)
+def test_restore_keeps_lab_volume_with_data(lab, tmp_path, language, message):
+    archive = lab_backup(tmp_path)
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+    lab.put_files({"notes.txt": b"kept\n"})
+
+    restore_run = lab.run(
+        "restore.yml", "-e", f"lab_backup_archive={archive}", "-e", f"lab_language={language}"
+    )
+
+    assert restore_run.returncode != 0
+    output = one_line(restore_run.output)
+    assert f"{lab.volume} {message}" in output
+    assert "-e lab_teardown_remove_volume=true" in output
+    assert set(volume_entries(lab)) == {"data", "data/notes.txt"}
+
+
+@pytest.mark.parametrize(
+    "setting", [[], ["-e", "lab_backup_archive="], ["-e", '{"lab_backup_archive": null}']]
+)
+def test_restore_without_archive_reports_unset(lab, setting):
+    restore_run = lab.run("restore.yml", *setting)
+
+    assert restore_run.returncode != 0
+    output = one_line(restore_run.output)
+    assert "lab_backup_archive is not set" in output
+    assert "-e lab_backup_archive=~/persistence-lab-backups/<file>.tar.gz" in output
+    assert "filter plugin" not in output
+    assert "NoneType" not in output
+    assert not lab.volume_exists()
+
+
+def test_folder_archive_reported_not_file(lab, tmp_path):
+    restore_run = lab.run("restore.yml", "-e", f"lab_backup_archive={tmp_path}")
+
+    assert restore_run.returncode != 0
+    output = one_line(restore_run.output)
+    assert f"Backup archive {tmp_path} is not a file." in output
+    assert "not found" not in output
+    assert "file.." not in output
+    assert not lab.volume_exists()
+
+
+def test_module_messages_follow_language(lab, tmp_path):
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+    common = {"path": str(tmp_path / "none.tar.gz"), "state": "imported", "language": "pt_BR"}
+    image = "persistence-lab-python:3.11-bookworm"
+
+    missing_volume = run_archive_module(dict(common, volume=f"{lab.name}-missing", images=[image]))
+    missing_image = run_archive_module(
+        dict(common, volume=lab.volume, images=[f"{lab.name}-missing:latest"])
+    )
+    no_engine = run_archive_module(
+        dict(
+            common,
+            volume=lab.volume,
+            images=[image],
+            docker_host=f"unix://{tmp_path}/no-engine.sock",
+        )
+    )
+
+    assert missing_volume[0] != 0
+    assert f"Volume {lab.name}-missing não encontrado" in one_line(missing_volume[1])
+    assert missing_image[0] != 0
+    assert "Nenhuma das imagens" in one_line(missing_image[1])
+    assert no_engine[0] != 0
+    assert "Erro do Docker engine" in one_line(no_engine[1])

@@ -50,7 +50,7 @@ options:
     type: int
     default: 10001
   language:
-    description: Language of the messages about an archive that is not a lab backup.
+    description: Language of the failure messages.
     type: str
     choices: [en, pt_BR]
     default: en
@@ -109,6 +109,47 @@ try:
     from docker.errors import DockerException, NotFound
 except ImportError:
     docker = None
+
+# Failure messages of this module. The messages about an archive that is not a lab backup are in
+# module_utils/lab_backup_archive.py.
+MESSAGES = {
+    "en": {
+        "sdk_missing": "The Docker SDK for Python is missing: pip install 'docker>=7.1.0'.",
+        "volume_not_found": "Volume {volume} not found. Create it first, or check its name.",
+        "engine_error": "Docker engine error: {error}",
+        "no_image": (
+            "None of the images {images} is present to mount the volume with. Run site.yml, "
+            "which gets a base image, or pull one of them."
+        ),
+        "folder_not_found": "Folder of {path} not found.",
+        "not_empty": (
+            "Volume {volume} already contains files, so nothing was restored: a restore fills "
+            "only an empty volume, so that no data is overwritten. Restore under another lab name "
+            "(-e lab_name=...), or remove the volume first with cleanup.yml "
+            "-e lab_teardown_remove_volume=true, which backs it up."
+        ),
+        "copy_failed": "Could not copy {path}: {error}",
+    },
+    "pt_BR": {
+        "sdk_missing": "Falta o Docker SDK para Python: pip install 'docker>=7.1.0'.",
+        "volume_not_found": (
+            "Volume {volume} não encontrado. Crie-o antes, ou confira o nome dele."
+        ),
+        "engine_error": "Erro do Docker engine: {error}",
+        "no_image": (
+            "Nenhuma das imagens {images} está presente para montar o volume. Execute o site.yml, "
+            "que obtém uma imagem base, ou baixe uma delas."
+        ),
+        "folder_not_found": "Pasta de {path} não encontrada.",
+        "not_empty": (
+            "O volume {volume} já contém arquivos, então nada foi restaurado: uma restauração só "
+            "preenche um volume vazio, para que nenhum dado seja sobrescrito. Restaure com outro "
+            "nome de laboratório (-e lab_name=...), ou remova o volume antes com cleanup.yml "
+            "-e lab_teardown_remove_volume=true, que faz o backup dele."
+        ),
+        "copy_failed": "Não foi possível copiar {path}: {error}",
+    },
+}
 
 
 def sha256_of(path):
@@ -200,8 +241,9 @@ def main():
         },
         supports_check_mode=True,
     )
+    texts = MESSAGES[module.params["language"]]
     if docker is None:
-        module.fail_json(msg="The Docker SDK for Python is missing: pip install 'docker>=7.1.0'.")
+        module.fail_json(msg=texts["sdk_missing"])
 
     volume = module.params["volume"]
     path = module.params["path"]
@@ -211,19 +253,19 @@ def main():
         client = docker.DockerClient(base_url=module.params["docker_host"])
         client.volumes.get(volume)
     except NotFound:
-        module.fail_json(msg=f"Volume {volume} not found.", **result)
+        module.fail_json(msg=texts["volume_not_found"].format(volume=volume), **result)
     except DockerException as error:
-        module.fail_json(msg=f"Docker engine error: {error}", **result)
+        module.fail_json(msg=texts["engine_error"].format(error=error), **result)
 
     image = pick_image(client, module.params["images"])
     if image is None:
         names = ", ".join(module.params["images"])
-        module.fail_json(msg=f"None of the images {names} is present to mount the volume with.")
+        module.fail_json(msg=texts["no_image"].format(images=names), **result)
 
     exporting = module.params["state"] == "exported"
     # In check mode the role has not created the backup folder, so it may be missing.
     if exporting and not module.check_mode and not os.path.isdir(os.path.dirname(path) or "."):
-        module.fail_json(msg=f"Folder of {path} not found.", **result)
+        module.fail_json(msg=texts["folder_not_found"].format(path=path), **result)
 
     container = create_helper(client, image, volume, read_only=exporting)
     try:
@@ -234,7 +276,7 @@ def main():
                 result["sha256"] = sha256_of(path)
         else:
             if not volume_is_empty(container):
-                module.fail_json(msg=f"Volume {volume} is not empty; restore into a new one.")
+                module.fail_json(msg=texts["not_empty"].format(volume=volume), **result)
             # Callers may remove the volume after a failure from here on, because it held nothing.
             result["volume_was_empty"] = True
             if module.check_mode:
@@ -248,9 +290,9 @@ def main():
         message = problem.message(path, module.params["language"])
         module.fail_json(msg=message, problem=problem.key, **result)
     except DockerException as error:
-        module.fail_json(msg=f"Docker engine error: {error}", **result)
+        module.fail_json(msg=texts["engine_error"].format(error=error), **result)
     except (OSError, EOFError, tarfile.TarError) as error:
-        module.fail_json(msg=f"Could not copy {path}: {error}", **result)
+        module.fail_json(msg=texts["copy_failed"].format(path=path, error=error), **result)
     finally:
         container.remove(force=True)
 

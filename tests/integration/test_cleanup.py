@@ -1,0 +1,172 @@
+"""cleanup.yml on the backup folder, on a lab that does not exist, and in check mode.
+
+The volumes here are created through the Docker SDK with the lab's label, so most tests need no
+site.yml run: the backup helper mounts them with the base image.
+"""
+
+import stat
+
+import pytest
+from conftest import LABEL
+
+
+def one_line(output):
+    """Return output with every run of whitespace as one space, so wrapped messages match."""
+    return " ".join(output.split())
+
+
+def task_output(output, task):
+    """Return the lines that the task named task printed, up to the next task header."""
+    start = output.index(f"TASK [{task}]")
+    end = output.find("TASK [", start + 1)
+    return output[start : end if end != -1 else None]
+
+
+def create_lab_volume(lab):
+    lab.client.volumes.create(lab.volume, labels={LABEL: lab.name})
+    lab.put_files({"demo.db": b"SQLite format 3\x00"})
+
+
+def folder_mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_existing_backup_folder_keeps_mode(lab, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={shared}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert folder_mode(shared) == 0o755
+    assert len(list(shared.glob(f"{lab.volume}-*.tar.gz"))) == 1
+    assert not lab.volume_exists()
+
+
+def test_missing_backup_folder_created_private(lab, tmp_path):
+    backups = tmp_path / "new" / "backups"
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={backups}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert folder_mode(backups) == 0o700
+    assert len(list(backups.glob(f"{lab.volume}-*.tar.gz"))) == 1
+
+
+def test_backup_folder_that_is_file_rejected(lab, tmp_path):
+    not_folder = tmp_path / "backups"
+    not_folder.write_text("a file\n")
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={not_folder}"
+    )
+
+    assert cleanup_run.returncode != 0
+    assert f"lab_backup_dir {not_folder} exists but is not a folder" in one_line(cleanup_run.output)
+    assert lab.volume_exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "language", "message"),
+    [
+        ('{"lab_backup_dir": null}', "en", "lab_backup_dir is not set"),
+        ('{"lab_backup_dir": ""}', "en", "lab_backup_dir is not set"),
+        ('{"lab_backup_dir": null}', "pt_BR", "lab_backup_dir não está definido"),
+    ],
+)
+def test_unset_backup_folder_rejected(lab, setting, language, message):
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml",
+        "-e", "lab_teardown_remove_volume=true",
+        "-e", setting,
+        "-e", f"lab_language={language}",
+    )  # fmt: skip
+
+    assert cleanup_run.returncode != 0
+    output = one_line(cleanup_run.output)
+    assert message in output
+    assert "filter plugin" not in output
+    assert "NoneType" not in output
+    assert lab.volume_exists()
+
+
+@pytest.mark.parametrize("remove_volume", ["false", "true"])
+def test_unknown_lab_reports_nothing_found(lab, remove_volume):
+    cleanup_run = lab.run("cleanup.yml", "-e", f"lab_teardown_remove_volume={remove_volume}")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    output = one_line(cleanup_run.output)
+    assert f"Nothing of lab {lab.name} was found on the engine" in output
+    assert "Check lab_name" in output
+    assert "DELETING" not in output
+    assert f"There is no volume {lab.volume}" not in output
+
+
+def test_unknown_lab_message_in_portuguese(lab):
+    cleanup_run = lab.run("cleanup.yml", "-e", "lab_language=pt_BR")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert f"Nada do laboratório {lab.name} foi encontrado" in one_line(cleanup_run.output)
+
+
+def test_deleting_without_backup_reports_it(lab, tmp_path):
+    backups = tmp_path / "backups"
+    create_lab_volume(lab)
+    settings = [
+        "-e", "lab_teardown_remove_volume=true",
+        "-e", "lab_teardown_backup=false",
+        "-e", f"lab_backup_dir={backups}",
+    ]  # fmt: skip
+
+    check_run = lab.run("cleanup.yml", "--check", *settings)
+    cleanup_run = lab.run("cleanup.yml", *settings)
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    assert (
+        "No backup would be written, because lab_teardown_backup is false. Nothing was removed"
+        in (one_line(check_run.output))
+    )
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    output = one_line(cleanup_run.output)
+    assert f"DELETING the volume {lab.volume}" in output
+    assert "No backup was written, because lab_teardown_backup is false" in output
+    assert not backups.exists()
+    assert not lab.volume_exists()
+
+
+def test_deleting_after_backup_omits_note(lab, tmp_path):
+    create_lab_volume(lab)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={tmp_path}"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert "No backup was written" not in one_line(cleanup_run.output)
+
+
+def test_check_mode_reports_app_image_once(lab):
+    assert lab.run("site.yml").returncode == 0
+    image_id = lab.client.images.get(lab.image).id
+
+    check_run = lab.run("cleanup.yml", "--check")
+
+    assert check_run.returncode == 0, check_run.output[-4000:]
+    removed = task_output(check_run.output, "lab_teardown : Ensure the lab's app image is removed")
+    earlier = task_output(
+        check_run.output, "lab_teardown : Ensure the earlier app images are removed"
+    )
+    assert "changed:" in removed
+    assert image_id not in earlier
+    assert "changed:" not in earlier
+    assert lab.image_exists()
