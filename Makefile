@@ -57,7 +57,7 @@ unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest tests/unit -q
 
 integration: setup $(VENV)/.dev-installed
-	$(BIN)/python -m pytest tests/integration -q
+	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile --durations=10
 
 # Each run gets its own lab name, so two runs on one engine never touch each other's lab.
 # --destroy=always removes the lab after a failed step too.
