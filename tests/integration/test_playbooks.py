@@ -195,3 +195,10 @@ def test_site_refuses_foreign_volume(lab):
     assert run.returncode != 0
     assert "was not created by this lab" in run.output
     assert LABEL not in (lab.client.volumes.get(lab.volume).attrs["Labels"] or {})
+
+
+def test_verify_ignores_tag_filters(lab):
+    run = lab.run("verify.yml", "--tags", "reader")
+
+    assert run.returncode != 0
+    assert f"The volume {lab.volume} does not exist" in " ".join(run.output.split())
