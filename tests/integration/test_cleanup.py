@@ -4,7 +4,9 @@ The volumes here are created through the Docker SDK with the lab's label, so mos
 site.yml run: the backup helper mounts them with the base image.
 """
 
+import io
 import stat
+import tarfile
 
 import pytest
 from conftest import LABEL
@@ -170,3 +172,31 @@ def test_check_mode_reports_app_image_once(lab):
     assert image_id not in earlier
     assert "changed:" not in earlier
     assert lab.image_exists()
+
+
+def test_unrestorable_backup_keeps_volume(lab, tmp_path):
+    create_lab_volume(lab)
+    # A link out of the volume: cleanup.yml can back it up, but restore.yml rejects it.
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        link = tarfile.TarInfo("data/notes-link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/hostname"
+        archive.addfile(link)
+    helper = lab.client.containers.create(
+        lab.any_local_image(), command=["true"], volumes={lab.volume: {"bind": "/data"}}
+    )
+    try:
+        helper.put_archive("/", buffer.getvalue())
+    finally:
+        helper.remove(force=True)
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", f"lab_backup_dir={tmp_path}"
+    )
+
+    assert cleanup_run.returncode != 0
+    output = one_line(cleanup_run.output)
+    assert "data/notes-link" in output
+    assert "restore.yml would reject this backup, so the volume was not removed" in output
+    assert "DELETING" not in output
+    assert lab.volume_exists()

@@ -8,6 +8,8 @@ description:
   - With O(state=exported), writes every file of the volume, with owners and modes, to a gzip
     compressed tar archive. The archive is written next to O(path) under a temporary name and
     renamed when complete, so an interrupted backup never leaves a partial file at O(path).
+    It then makes the checks of M(lab_backup_check) on the new archive and fails when
+    restore.yml would reject it, for example for a link that points out of the volume.
   - With O(state=imported), extracts such an archive into a volume that must exist and be empty.
     It first makes the checks of M(lab_backup_check) and fails, before it writes anything, on an
     archive that is not a lab backup. Every restored file, folder and link gets the owner
@@ -274,6 +276,13 @@ def main():
             if not module.check_mode:
                 result["files"] = export_volume(container, path)
                 result["sha256"] = sha256_of(path)
+                # The caller removes the volume after this backup, so it must be one that
+                # restore.yml accepts: no links out of data/, no device files, a demo.db.
+                try:
+                    check_backup(path)
+                except ArchiveProblem as problem:
+                    message = problem.message(path, module.params["language"], "fix_backup")
+                    module.fail_json(msg=message, problem=problem.key, **result)
         else:
             if not volume_is_empty(container):
                 module.fail_json(msg=texts["not_empty"].format(volume=volume), **result)

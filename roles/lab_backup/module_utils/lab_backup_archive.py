@@ -49,6 +49,12 @@ MESSAGES = {
             "In backup archive {path}, data/demo.db is not a SQLite database: it does not start "
             "with the header 'SQLite format 3'. {fix}"
         ),
+        "fix_backup": (
+            "restore.yml would reject this backup, so the volume was not removed. Remove those "
+            "files from the volume and run cleanup.yml again, or set lab_teardown_backup=false to "
+            "remove the volume without a backup. The archive stays at {path} for extraction by "
+            "hand."
+        ),
         "fix": (
             "Nothing was restored. Pass a backup that cleanup.yml wrote "
             "(<volume>-<UTC time>.tar.gz in lab_backup_dir). An archive made by hand must contain "
@@ -97,6 +103,12 @@ MESSAGES = {
             "No arquivo de backup {path}, data/demo.db não é um banco de dados SQLite: ele não "
             "começa com o cabeçalho 'SQLite format 3'. {fix}"
         ),
+        "fix_backup": (
+            "O restore.yml rejeitaria este backup, então o volume não foi removido. Remova esses "
+            "arquivos do volume e execute o cleanup.yml de novo, ou defina "
+            "lab_teardown_backup=false para remover o volume sem backup. O arquivo fica em {path} "
+            "para ser extraído à mão."
+        ),
         "fix": (
             "Nada foi restaurado. Informe um backup gravado pelo cleanup.yml "
             "(<volume>-<data e hora UTC>.tar.gz em lab_backup_dir). Um arquivo feito à mão deve "
@@ -132,15 +144,18 @@ class ArchiveProblem(Exception):
         self.key = key
         self.values = values
 
-    def message(self, path, language="en"):
-        """Return the message of this problem for the archive at path, in language."""
+    def message(self, path, language="en", fix_key="fix"):
+        """Return the message of this problem for the archive at path, in language.
+
+        fix_key selects the closing advice: "fix" for a restore, "fix_backup" for a fresh backup.
+        """
         texts = MESSAGES.get(language, MESSAGES["en"])
         values = dict(self.values)
         if "entries" in values:
             values["entries"] = describe_entries(values["entries"], texts)
         if "kind" in values:
             values["kind"] = texts["kinds"][values["kind"]]
-        return texts[self.key].format(path=path, fix=texts["fix"], **values)
+        return texts[self.key].format(path=path, fix=texts[fix_key].format(path=path), **values)
 
 
 def describe_entries(entries, texts):
