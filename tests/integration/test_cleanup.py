@@ -200,3 +200,16 @@ def test_unrestorable_backup_keeps_volume(lab, tmp_path):
     assert "restore.yml would reject this backup, so the volume was not removed" in output
     assert "DELETING" not in output
     assert lab.volume_exists()
+
+
+def test_cleanup_keeps_image_built_from_app(lab):
+    assert lab.run("site.yml").returncode == 0
+    # A student's image built FROM the lab's app image inherits the lab's label.
+    dockerfile = io.BytesIO(f"FROM {lab.image}\nLABEL course=student\n".encode())
+    child, _ = lab.client.images.build(fileobj=dockerfile, tag=f"{lab.name}-child:v1", rm=True)
+
+    cleanup_run = lab.run("cleanup.yml")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert lab.client.images.get(child.id).tags == [f"{lab.name}-child:v1"]
+    assert not lab.image_exists()
