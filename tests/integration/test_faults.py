@@ -329,3 +329,17 @@ def test_site_leaves_running_lab_container(provisioned_lab):
     assert f"The lab's container {lab.name}-writer is still running" in " ".join(run.output.split())
     assert still_running
     assert rerun.returncode == 0, rerun.output[-4000:]
+
+
+@pytest.mark.parametrize(
+    "extra_labels",
+    ['"course=x"', '{"n": 1}', '{"io.persistence-lab.name": "other"}', '{"course": null}'],
+)
+def test_site_rejects_invalid_extra_labels(lab, extra_labels):
+    run = lab.run("site.yml", "-e", f'{{"lab_volume_extra_labels": {extra_labels}}}')
+
+    assert run.returncode != 0
+    assert "Invalid lab_volume_extra_labels" in run.output
+    assert not lab.volume_exists()
+    assert not lab.image_exists()
+    assert not lab.network_exists()
