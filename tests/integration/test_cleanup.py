@@ -110,7 +110,7 @@ def test_unknown_lab_reports_nothing_found(lab, remove_volume):
     output = one_line(cleanup_run.output)
     assert f"Nothing of lab {lab.name} was found on the engine" in output
     assert "Check lab_name" in output
-    assert "DELETING" not in output
+    assert "DELETED" not in output
     assert f"There is no volume {lab.volume}" not in output
 
 
@@ -140,7 +140,7 @@ def test_deleting_without_backup_reports_it(lab, tmp_path):
     )
     assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
     output = one_line(cleanup_run.output)
-    assert f"DELETING the volume {lab.volume}" in output
+    assert f"DELETED the volume {lab.volume}" in output
     assert "No backup was written, because lab_teardown_backup is false" in output
     assert not backups.exists()
     assert not lab.volume_exists()
@@ -198,7 +198,7 @@ def test_unrestorable_backup_keeps_volume(lab, tmp_path):
     output = one_line(cleanup_run.output)
     assert "data/notes-link" in output
     assert "restore.yml would reject this backup, so the volume was not removed" in output
-    assert "DELETING" not in output
+    assert "DELETED" not in output
     assert lab.volume_exists()
 
 
@@ -213,3 +213,44 @@ def test_cleanup_keeps_image_built_from_app(lab):
     assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
     assert lab.client.images.get(child.id).tags == [f"{lab.name}-child:v1"]
     assert not lab.image_exists()
+
+
+def test_leftover_archive_helper_removed(lab):
+    create_lab_volume(lab)
+    # What an interrupted backup leaves: its helper container, created and never started.
+    helper = lab.client.containers.create(
+        lab.any_local_image(),
+        command=["true"],
+        name=f"{lab.volume}-archive-left",
+        labels={"io.persistence-lab.helper": "archive"},
+        volumes={lab.volume: {"bind": "/data", "mode": "ro"}},
+    )
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", "lab_teardown_backup=false"
+    )
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert not lab.volume_exists()
+    assert not lab.client.containers.list(all=True, filters={"id": helper.id})
+
+
+def test_volume_in_use_is_kept(lab):
+    create_lab_volume(lab)
+    user = lab.client.containers.create(
+        lab.any_local_image(),
+        command=["true"],
+        name=f"{lab.name}-student",
+        volumes={lab.volume: {"bind": "/data", "mode": "ro"}},
+    )
+
+    cleanup_run = lab.run(
+        "cleanup.yml", "-e", "lab_teardown_remove_volume=true", "-e", "lab_teardown_backup=false"
+    )
+
+    assert cleanup_run.returncode != 0
+    output = one_line(cleanup_run.output)
+    assert f"was not removed, because these containers use it: {lab.name}-student" in output
+    assert "DELETED" not in output
+    assert lab.volume_exists()
+    assert lab.client.containers.get(user.id).name == f"{lab.name}-student"

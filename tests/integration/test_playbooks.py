@@ -79,7 +79,7 @@ def test_cleanup_check_mode_removes_nothing(provisioned_lab, tmp_path):
     output = " ".join(check_run.output.split())
     assert f"Check mode: a backup of volume {lab.volume} would be written to {backups}/" in output
     assert f"Check mode: the volume {lab.volume} would be DELETED" in output
-    assert "DELETING the volume" not in output
+    assert "DELETED the volume" not in output
     assert not backups.exists()
     assert lab.volume_exists()
     assert lab.network_exists()
@@ -131,7 +131,7 @@ def test_cleanup_removes_volume_when_asked(lab, tmp_path):
     )
 
     assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
-    assert "DELETING the volume" in cleanup_run.output
+    assert "DELETED the volume" in cleanup_run.output
     assert len(list(tmp_path.glob(f"{lab.volume}-*.tar.gz"))) == 1
     assert not lab.volume_exists()
     verify_run = lab.run("verify.yml")

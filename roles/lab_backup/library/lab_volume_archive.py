@@ -178,7 +178,7 @@ def create_helper(client, image, volume, read_only):
     return client.containers.create(
         image,
         command=["true"],
-        name=f"lab-archive-{uuid.uuid4().hex[:12]}",
+        name=f"{volume}-archive-{uuid.uuid4().hex[:12]}",
         volumes={volume: {"bind": "/data", "mode": "ro" if read_only else "rw"}},
         network_disabled=True,
         labels={"io.persistence-lab.helper": "archive"},
