@@ -2,6 +2,7 @@
 
 import importlib.util
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def test_truncated_archive_rejected(tmp_path):
 
 def test_missing_path_rejected(tmp_path):
     assert problem_of(str(tmp_path / "none.tar.gz")).key == "not_found"
+
+
+def test_fifo_path_rejected_without_blocking(tmp_path):
+    fifo = tmp_path / "backup.tar.gz"
+    os.mkfifo(fifo)
+
+    assert problem_of(str(fifo)).key == "not_a_file"
 
 
 def test_folder_path_rejected(tmp_path):

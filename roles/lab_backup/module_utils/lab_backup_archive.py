@@ -5,7 +5,9 @@ SQLite database data/demo.db. The functions here use the standard library only, 
 import this file directly.
 """
 
+import os
 import posixpath
+import stat
 import tarfile
 import time
 
@@ -262,6 +264,15 @@ def check_members(archive):
 
 def open_backup(path):
     """Open path as a gzip compressed tar archive, or raise ArchiveProblem."""
+    # Opening a FIFO would block until a writer appears, so only regular files are opened.
+    try:
+        is_regular_file = stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        raise ArchiveProblem("not_found") from None
+    except OSError as error:
+        raise ArchiveProblem("unreadable", error=error) from None
+    if not is_regular_file:
+        raise ArchiveProblem("not_a_file")
     try:
         return tarfile.open(path, "r:gz")
     except FileNotFoundError:
