@@ -68,3 +68,19 @@ def test_old_docker_sdk_refused(lab, tmp_path):
     assert "docker 7.0.0 is older than 7.1.0" in run.output
     assert "Not supported URL scheme http+docker" in run.output
     assert "pip install 'docker>=7.1.0'" in run.output
+
+
+def test_lost_container_output_reported(provisioned_lab):
+    lab, _ = provisioned_lab
+
+    run = lab.run(
+        "tests/integration/playbooks/output_check.yml",
+        "-e", f"probe_name={lab.name}-probe",
+        "-e", f"probe_image={lab.image}",
+        "-e", f"probe_volume={lab.volume}",
+    )  # fmt: skip
+
+    assert run.returncode != 0
+    output = " ".join(run.output.split())
+    assert "exited with code 0, but its output is missing or not JSON" in output
+    assert '("partial")' in output
