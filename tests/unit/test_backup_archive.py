@@ -299,3 +299,17 @@ def test_message_unknown_language_falls_back_to_english(tmp_path):
     path = write_archive(tmp_path / "e.tar.gz", [])
 
     assert "contains no entries" in problem_of(path).message(path, "de")
+
+
+def test_restorable_puts_database_first(tmp_path):
+    members, _ = read_restorable(
+        tmp_path,
+        [
+            entry("data/notes.txt", content=b"notes"),
+            folder("data/sub"),
+            entry("data/demo.db", content=DATABASE),
+            folder("data"),
+        ],
+    )
+
+    assert list(members) == ["data", "data/demo.db", "data/notes.txt", "data/sub"]

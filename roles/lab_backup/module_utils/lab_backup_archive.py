@@ -326,6 +326,20 @@ def restored_entry(member, uid, gid):
     return entry
 
 
+def restore_order(members):
+    """Return members with the folder data first and data/demo.db right after it.
+
+    The engine extracts entries in this order. A restore that is interrupted then leaves the
+    database whole, or cut short, which the lab reports as damaged. It never leaves a volume with
+    other files but no database, in which site.yml would create an empty one and succeed.
+    """
+    leading = (ARCHIVE_TOP, DATABASE_MEMBER)
+    first = [member for member in members if member.name in leading]
+    first.sort(key=lambda member: member.name != ARCHIVE_TOP)
+    rest = [member for member in members if member.name not in leading]
+    return first + rest
+
+
 def write_restorable(path, target, uid, gid):
     """Check the backup at path and write it to the binary file target as an uncompressed tar.
 
@@ -337,7 +351,7 @@ def write_restorable(path, target, uid, gid):
     with open_backup(path) as archive:
         try:
             check_members(archive)
-            members = archive.getmembers()
+            members = restore_order(archive.getmembers())
             written = 0
             with tarfile.open(fileobj=target, mode="w", format=tarfile.PAX_FORMAT) as restored:
                 if all(member.name != ARCHIVE_TOP for member in members):
