@@ -128,7 +128,9 @@ MESSAGES = {
             "Volume {volume} already contains files, so nothing was restored: a restore fills "
             "only an empty volume, so that no data is overwritten. Restore under another lab name "
             "(-e lab_name=...), or remove the volume first with cleanup.yml "
-            "-e lab_teardown_remove_volume=true, which backs it up."
+            "-e lab_teardown_remove_volume=true, which backs it up first. If an interrupted "
+            "restore left these files, add -e lab_teardown_backup=false: they are only part of "
+            "the backup that you are restoring."
         ),
         "copy_failed": "Could not copy {path}: {error}",
     },
@@ -147,7 +149,9 @@ MESSAGES = {
             "O volume {volume} já contém arquivos, então nada foi restaurado: uma restauração só "
             "preenche um volume vazio, para que nenhum dado seja sobrescrito. Restaure com outro "
             "nome de laboratório (-e lab_name=...), ou remova o volume antes com cleanup.yml "
-            "-e lab_teardown_remove_volume=true, que faz o backup dele."
+            "-e lab_teardown_remove_volume=true, que antes faz o backup dele. Se uma restauração "
+            "interrompida deixou esses arquivos, acrescente -e lab_teardown_backup=false: eles são "
+            "só parte do backup que você está restaurando."
         ),
         "copy_failed": "Não foi possível copiar {path}: {error}",
     },

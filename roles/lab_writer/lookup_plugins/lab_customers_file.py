@@ -70,7 +70,10 @@ MESSAGES = {
             "customers file {path}, line {line}: not valid UTF-8; save it as UTF-8 "
             "(in spreadsheets: CSV UTF-8)"
         ),
-        "empty": "customers file {path} holds no customers",
+        "empty": (
+            "customers file {path} contains no customers: add at least one name (in a CSV file, "
+            "one row below the header line with a 'name' column)"
+        ),
         "no_name_column_comma": (
             "customers file {path}, line {line}: the header has no 'name' column (found: "
             "{columns}). The header contains a comma, so commas were read as the separator. "
@@ -140,7 +143,10 @@ MESSAGES = {
             "arquivo de clientes {path}, linha {line}: não é UTF-8 válido; salve-o como UTF-8 "
             "(nas planilhas: CSV UTF-8)"
         ),
-        "empty": "o arquivo de clientes {path} não contém clientes",
+        "empty": (
+            "o arquivo de clientes {path} não contém clientes: acrescente pelo menos um nome (num "
+            "arquivo CSV, uma linha abaixo do cabeçalho com a coluna 'name')"
+        ),
         "no_name_column_comma": (
             "arquivo de clientes {path}, linha {line}: o cabeçalho não tem a coluna 'name' "
             "(encontradas: {columns}). O cabeçalho contém vírgula, então a vírgula foi lida como "
