@@ -254,3 +254,23 @@ def test_volume_in_use_is_kept(lab):
     assert "DELETED" not in output
     assert lab.volume_exists()
     assert lab.client.containers.get(user.id).name == f"{lab.name}-student"
+
+
+def test_app_image_in_use_is_kept(lab):
+    assert lab.run("site.yml").returncode == 0
+    # A student's container started from the app image to look around.
+    student = lab.client.containers.create(
+        lab.image, command=["-c", "pass"], name=f"{lab.name}-look"
+    )
+
+    cleanup_run = lab.run("cleanup.yml")
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    output = one_line(cleanup_run.output)
+    assert (
+        f"The app image {lab.image} is kept, because these containers use it: {lab.name}-look"
+        in (output)
+    )
+    assert lab.image_exists()
+    assert not lab.network_exists()
+    assert lab.client.containers.get(student.id).name == f"{lab.name}-look"
