@@ -1,4 +1,4 @@
-"""cleanup.yml on the backup folder, on a lab that does not exist, and in check mode.
+"""cleanup.yml: the backup folder, unknown labs, check mode, and objects other containers use.
 
 The volumes here are created through the Docker SDK with the lab's label, so most tests need no
 site.yml run: the backup helper mounts them with the base image.
