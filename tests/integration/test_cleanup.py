@@ -274,3 +274,22 @@ def test_app_image_in_use_is_kept(lab):
     assert lab.image_exists()
     assert not lab.network_exists()
     assert lab.client.containers.get(student.id).name == f"{lab.name}-look"
+
+
+def test_earlier_image_in_use_is_kept(lab, app_copy):
+    assert lab.run("site.yml").returncode == 0
+    earlier = lab.client.images.get(lab.image)
+    student = lab.client.containers.create(lab.image, command=["-c", "pass"])
+    # A changed app file makes site.yml build a new image, which leaves the earlier one untagged.
+    (app_copy / "read_data.py").write_text((app_copy / "read_data.py").read_text() + "\n# new\n")
+    try:
+        assert lab.run("site.yml", "-e", f"lab_app_image_source_dir={app_copy}").returncode == 0
+
+        cleanup_run = lab.run("cleanup.yml")
+        earlier_kept = earlier.id in {image.id for image in lab.client.images.list(all=True)}
+    finally:
+        student.remove(force=True)
+
+    assert cleanup_run.returncode == 0, cleanup_run.output[-4000:]
+    assert "Earlier app images of the lab were kept" in one_line(cleanup_run.output)
+    assert earlier_kept
