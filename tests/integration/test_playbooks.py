@@ -174,7 +174,7 @@ def test_site_check_mode_creates_nothing(lab):
 
 
 def test_site_rejects_invalid_customers(lab):
-    # Entry 5 holds a soft hyphen (U+00AD), an invisible format character.
+    # Entry 5 contains a soft hyphen (U+00AD), an invisible format character.
     customers = '{"lab_customers": ["Alice", "  ", 42, "Alice", "Jo\\u00adana"]}'
 
     run = lab.run("site.yml", "-e", customers)
