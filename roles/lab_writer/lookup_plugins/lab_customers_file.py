@@ -42,7 +42,7 @@ _raw:
       type: list
       elements: int
     error:
-      description: Empty, or the message that describes what is wrong with the file and how to fix it.
+      description: Empty, or a message that describes what is wrong with the file and the fix.
       type: str
 """
 
